@@ -1,0 +1,1 @@
+"""Casetrail domain: aggregates, events, value objects and the rules as data."""

@@ -1,0 +1,286 @@
+"""The Casetrail application: one event log holding the organisation and every case.
+
+Commands are addressed to a case by its number (信访件编号). Each command loads the case, builds a
+:class:`Context` (the actor, the business time, the recording time from the system clock, the
+organisation as it is known), runs the aggregate's command method — which either raises a
+:class:`DomainError` or triggers events — and saves atomically. Concurrent writers on one case:
+the store's unique (case, version) key lets exactly one win; the other gets a VersionConflict.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain import catalog as C
+from domain.case import Context, PetitionCase, case_id_for
+from domain.case_state import CaseState, Fact
+from domain.errors import DomainError, InvalidInput, NotFound, VersionConflict
+from domain.organisation import SCHEME_ID, OrgDirectory, OrgScheme, Person, Unit, person_id, unit_id
+from domain.storage import APP_NAME, application_env, database_url, ensure_postgres_schema, is_postgres
+
+Clock = Callable[[], datetime]
+
+# command name -> aggregate method; the registry the CLI, the API and the importer share
+COMMANDS: dict[str, str] = {
+    name: name for name in (
+        "transfer", "handle_directly", "route_to_organ", "route_out", "mark_repeat", "receive",
+        "object_to_transfer", "resolve_objection", "notify_petitioner", "accept", "refuse",
+        "assign_handler", "assign_leader", "note", "open_mediation", "conclude_mediation",
+        "start_hearing", "end_hearing", "extend", "issue_reply", "approve_reply", "serve_reply",
+        "record_execution", "evaluate", "request_review", "accept_review",
+        "issue_review_opinion", "serve_review_opinion", "supervise", "answer_supervision",
+        "report_assignment", "withdraw", "correct",
+    )
+}
+ORG_TOPICS = (
+    "casetrail:OrgScheme.Defined", "casetrail:OrgScheme.Redefined", "casetrail:Unit.Registered",
+    "casetrail:Unit.ParentChanged", "casetrail:Unit.PostFilled", "casetrail:Unit.PostVacated",
+    "casetrail:Person.Registered",
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command returns: the case, its new version and the log position of its last event."""
+
+    case_no: str
+    version: int
+    position: int | None
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Casetrail(Application[UUID]):
+    name = APP_NAME
+
+    def __init__(self, url: str | None = None, clock: Clock | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.database_url = database_url(url)
+        if is_postgres(self.database_url):
+            ensure_postgres_schema(self.database_url)
+        super().__init__(env={**application_env(self.database_url), **(env or {})})
+        self.clock: Clock = clock or utc_now
+        self.org = OrgDirectory()
+        self._org_lock = threading.Lock()
+
+    # --- organisation ----------------------------------------------------------------------------
+    def refresh_org(self) -> OrgDirectory:
+        """Fold any organisation events recorded since the last look (by any process)."""
+        with self._org_lock:
+            while True:
+                batch = self.recorder.select_notifications(
+                    start=self.org.position + 1, limit=1000, topics=ORG_TOPICS)
+                for n in batch:
+                    self.org.apply(self.mapper.to_domain_event(n))
+                    self.org.position = n.id
+                if len(batch) < 1000:
+                    return self.org
+
+    def load_organisation(self, spec: dict[str, Any], recorded_by: str = "loader") -> int:
+        """Register levels, units, people and posts from a parsed YAML/JSON file, atomically."""
+        from domain.org_loader import build_organisation
+        self.refresh_org()
+        aggregates = build_organisation(spec, self.org, self.clock(), recorded_by, self._get_or_none)
+        self._save(*aggregates)
+        self.refresh_org()
+        return sum(len(a.pending_events) for a in aggregates) or len(aggregates)
+
+    def fill_post(self, unit: str, post: str, person: str, effective_from: datetime,
+                  recorded_by: str = "admin") -> None:
+        from domain.org_loader import check_fill
+        org = self.refresh_org()
+        check_fill(org, unit, post, person, effective_from)
+        agg = self.repository.get(unit_id(unit))
+        agg.trigger_event(Unit.PostFilled, post=post, person=person,
+                          effective_from=effective_from, recorded_by=recorded_by,
+                          timestamp=self.clock())
+        self._save(agg)
+
+    def vacate_post(self, unit: str, post: str, person: str, effective_until: datetime,
+                    recorded_by: str = "admin") -> None:
+        from domain.org_loader import check_vacate
+        org = self.refresh_org()
+        check_vacate(org, unit, post, person, effective_until)
+        agg = self.repository.get(unit_id(unit))
+        agg.trigger_event(Unit.PostVacated, post=post, person=person,
+                          effective_until=effective_until, recorded_by=recorded_by,
+                          timestamp=self.clock())
+        self._save(agg)
+
+    def move_unit(self, unit: str, parent: str | None, effective_from: datetime,
+                  recorded_by: str = "admin") -> None:
+        from domain.org_loader import check_move
+        org = self.refresh_org()
+        check_move(org, unit, parent, effective_from)
+        agg = self.repository.get(unit_id(unit))
+        agg.trigger_event(Unit.ParentChanged, parent=parent, effective_from=effective_from,
+                          recorded_by=recorded_by, timestamp=self.clock())
+        self._save(agg)
+
+    def holders(self, unit: str, post: str, at: datetime) -> list[str]:
+        """Who held post ``post`` of ``unit`` at moment ``at``."""
+        return self.refresh_org().holders(unit, post, at)
+
+    # --- cases -----------------------------------------------------------------------------------
+    def register_case(self, actor: dict[str, Any], occurred_at: datetime | None = None,
+                      case_no: str | None = None, **fields: Any) -> Result:
+        batch = Batch(self)
+        batch.register(actor, occurred_at, case_no, **fields)
+        return batch.commit()[0]
+
+    def execute(self, case_no: str, command: str, actor: dict[str, Any],
+                occurred_at: datetime | None = None, expected_version: int | None = None,
+                **args: Any) -> Result:
+        batch = Batch(self)
+        batch.execute(case_no, command, actor, occurred_at, expected_version, **args)
+        return batch.commit()[0]
+
+    def get_case(self, case_no: str, version: int | None = None) -> PetitionCase:
+        if not isinstance(case_no, str):
+            raise NotFound("case.not_found", "信访事项不存在", f"No case {case_no!r}", "case_no")
+        try:
+            return self.repository.get(case_id_for(case_no), version=version)
+        except AggregateNotFoundError:
+            raise NotFound("case.not_found", "信访事项不存在", f"No case {case_no!r}",
+                           "case_no") from None
+
+    def case_state(self, case_no: str) -> CaseState | None:
+        try:
+            return self.get_case(case_no).state
+        except NotFound:
+            return None
+
+    def history(self, case_no: str) -> list[Fact]:
+        return self.get_case(case_no).facts
+
+    def _get_or_none(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _save(self, *aggregates: Any) -> list[Any]:
+        try:
+            return self.save(*aggregates)
+        except IntegrityError:
+            raise VersionConflict() from None
+
+
+class Batch:
+    """Several commands, on one or many cases, checked in order and saved in one transaction.
+
+    Used for single commands, for atomic pairs (a repeat petition and the link on its original)
+    and for bulk import: if any command is refused, nothing of the batch is written.
+    """
+
+    def __init__(self, app: Casetrail) -> None:
+        self.app = app
+        self.org = app.refresh_org()
+        self.now = app.clock()
+        self.cases: dict[str, PetitionCase] = {}
+        self.touched: list[str] = []
+
+    def _case(self, case_no: str) -> PetitionCase:
+        if case_no not in self.cases:
+            self.cases[case_no] = self.app.get_case(case_no)
+        return self.cases[case_no]
+
+    def _lookup(self, case_no: str) -> CaseState | None:
+        try:
+            return self._case(case_no).state
+        except NotFound:
+            return None
+
+    def _context(self, actor: dict[str, Any], occurred_at: datetime | None) -> Context:
+        return Context(check_actor(self.org, actor, occurred_at or self.now),
+                       occurred_at or self.now, self.now, self.org, self._lookup)
+
+    def register(self, actor: dict[str, Any], occurred_at: datetime | None = None,
+                 case_no: str | None = None, **fields: Any) -> str:
+        ctx = self._context(actor, occurred_at)
+        if case_no is None:
+            case_no = f"XF{ctx.occurred_at.astimezone(TZ_CN):%Y%m%d}{secrets.token_hex(4).upper()}"
+        case = PetitionCase.register(ctx, case_no, **fields)
+        self.cases[case_no] = case
+        self.touched.append(case_no)
+        for relation in ("repeat", "bypass"):
+            original = fields.get(f"{relation}_of")
+            if original:
+                self._case(original).link_petition(ctx, relation, case_no, ctx.actor["unit"])
+                self.touched.append(original)
+        return case_no
+
+    def execute(self, case_no: str, command: str, actor: dict[str, Any],
+                occurred_at: datetime | None = None, expected_version: int | None = None,
+                **args: Any) -> None:
+        method = COMMANDS.get(command)
+        if method is None:
+            raise InvalidInput("command.unknown", "未知的办理环节", f"Unknown command {command!r}",
+                               "command")
+        case = self._case(case_no)
+        if expected_version is not None and case.version != expected_version:
+            raise VersionConflict()
+        ctx = self._context(actor, occurred_at)
+        try:
+            getattr(case, method)(ctx, **args)
+        except TypeError as e:
+            raise InvalidInput("command.bad_arguments", "办理环节参数无效", str(e)) from None
+        self.touched.append(case_no)
+
+    def commit(self) -> list[Result]:
+        touched = list(dict.fromkeys(self.touched))
+        recordings = self.app._save(*(self.cases[c] for c in touched))
+        last: dict[UUID, int] = {r.domain_event.originator_id: r.notification.id
+                                 for r in recordings}
+        return [Result(c, self.cases[c].version, last.get(self.cases[c].id)) for c in touched]
+
+
+from domain.periods import TZ as TZ_CN  # noqa: E402
+
+
+def check_actor(org: OrgDirectory, actor: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """Who acts: a known unit, optionally a known person holding the stated post then."""
+    if not isinstance(actor, dict) or not isinstance(actor.get("unit"), str):
+        raise InvalidInput("actor.invalid", "办理主体无效", "actor.unit is required", "actor")
+    allowed = {"unit", "person", "post", "on_behalf_of", "client"}
+    if set(actor) - allowed:
+        raise InvalidInput("actor.invalid", "办理主体含未知字段",
+                           f"actor accepts only {sorted(allowed)}", "actor")
+    if org.unit(actor["unit"]) is None:
+        raise InvalidInput("unit.unknown", "办理单位不存在", f"Unknown unit {actor['unit']!r}",
+                           "actor")
+    person, post = actor.get("person"), actor.get("post")
+    if person is not None and person not in org.persons:
+        raise InvalidInput("person.unknown", "办理人不存在", f"Unknown person {person!r}", "actor")
+    if post is not None:
+        if post not in C.POSTS and post not in org.posts:
+            raise InvalidInput("post.unknown", "岗位不存在", f"Unknown post {post!r}", "actor")
+        if person is not None and at.tzinfo is not None and not org.holds(
+                person, actor["unit"], post, at):
+            raise DomainError("actor.post_not_held", "办理人当时未担任所述岗位",
+                              f"{person} did not hold {post} of {actor['unit']} then", "actor")
+    return {k: actor.get(k) for k in ("unit", "person", "post", "on_behalf_of", "client")}
+
+
+def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+__all__ = ["Casetrail", "Batch", "Result", "COMMANDS", "SCHEME_ID", "OrgScheme", "Person",
+           "person_id", "check_actor"]

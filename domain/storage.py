@@ -1,0 +1,177 @@
+"""Where events are stored, and how they are encoded.
+
+``CASETRAIL_DATABASE_URL`` selects the store:
+
+* ``sqlite:///path/to/file.db`` (the default is ``sqlite:///casetrail.db`` in the working directory)
+* ``postgresql://user:password@host:port/dbname?schema=name``
+
+Events are encoded with orjson (:class:`OrjsonTranscoder`), in the same wire format as the
+library's ``JSONTranscoder`` (``{"_type_": ..., "_data_": ...}`` for non-JSON types).
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import Transcoder, Transcoding
+
+from domain.errors import InvalidInput
+
+DEFAULT_URL = "sqlite:///casetrail.db"
+APP_NAME = "casetrail"
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("CASETRAIL_DATABASE_URL") or DEFAULT_URL
+
+
+def is_postgres(url: str) -> bool:
+    return urlparse(url).scheme.startswith("postgres")
+
+
+def postgres_conninfo(url: str) -> dict[str, str]:
+    """Connection settings of a postgresql:// URL (host, port, dbname, user, password, schema)."""
+    u = urlparse(url)
+    query = parse_qs(u.query)
+    return {
+        "host": u.hostname or "127.0.0.1",
+        "port": str(u.port or 5432),
+        "dbname": (u.path or "/postgres").lstrip("/") or "postgres",
+        "user": unquote(u.username or "postgres"),
+        "password": unquote(u.password or ""),
+        "schema": query.get("schema", ["public"])[0],
+    }
+
+
+def sqlite_path(url: str) -> str:
+    u = urlparse(url)
+    path = unquote(u.netloc + u.path) if u.netloc else unquote(u.path)
+    if path.startswith("/") and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        path = path[1:]  # sqlite:///relative.db -> relative.db ; sqlite:////abs.db -> /abs.db
+    return path
+
+
+def application_env(url: str | None = None) -> dict[str, str]:
+    """The eventsourcing settings for the store named by ``url``."""
+    url = database_url(url)
+    env: dict[str, str] = {
+        "TRANSCODER_TOPIC": "domain.storage:OrjsonTranscoder",
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "IS_SNAPSHOTTING_ENABLED": "n",
+    }
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        path = sqlite_path(url)
+        if not path:
+            raise InvalidInput("bad_database_url", "数据库地址无效", f"No SQLite path in {url!r}")
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=path,
+            SQLITE_LOCK_TIMEOUT="30",
+        )
+    elif is_postgres(url):
+        c = postgres_conninfo(url)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_HOST=c["host"],
+            POSTGRES_PORT=c["port"],
+            POSTGRES_DBNAME=c["dbname"],
+            POSTGRES_USER=c["user"],
+            POSTGRES_PASSWORD=c["password"],
+            POSTGRES_SCHEMA=c["schema"],
+            POSTGRES_LOCK_TIMEOUT="10",
+            POSTGRES_POOL_SIZE="5",
+            POSTGRES_MAX_OVERFLOW="10",
+            POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="60",
+        )
+    else:
+        raise InvalidInput("bad_database_url", "数据库地址无效", f"Unsupported database URL {url!r}")
+    return env
+
+
+def ensure_postgres_schema(url: str) -> None:
+    """eventsourcing needs the schema to exist before it creates its tables."""
+    import psycopg
+
+    c = postgres_conninfo(url)
+    if c["schema"] == "public":
+        return
+    with psycopg.connect(
+        host=c["host"], port=c["port"], dbname=c["dbname"], user=c["user"],
+        password=c["password"] or None, autocommit=True,
+    ) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{c["schema"]}"')
+
+
+# --- orjson transcoder -----------------------------------------------------------------------
+
+_TYPE, _DATA = "_type_", "_data_"
+
+
+class OrjsonTranscoder(Transcoder):
+    """orjson encoder with the library's tagged format for datetime, date, UUID, Decimal, tuple.
+
+    Domain events keep identifiers as strings and payloads as JSON-native values, so most of an
+    event is encoded natively; only datetimes (every event has two) take the tagged path.
+    """
+
+    def __init__(self) -> None:
+        self.types: dict[type, Transcoding] = {}
+        self.names: dict[str, Transcoding] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        self.types[transcoding.type] = transcoding
+        self.names[transcoding.name] = transcoding
+
+    def _default(self, o: Any) -> Any:
+        t = type(o)
+        if t is datetime:
+            return {_TYPE: "datetime_iso", _DATA: o.isoformat()}
+        if t is date:
+            return {_TYPE: "date_iso", _DATA: o.isoformat()}
+        if t is UUID:
+            return {_TYPE: "uuid_hex", _DATA: o.hex}
+        if t is Decimal:
+            return {_TYPE: "decimal_str", _DATA: str(o)}
+        try:
+            transcoding = self.types[t]
+        except KeyError:
+            raise TypeError(f"Object of type {t} is not serialisable") from None
+        return {_TYPE: transcoding.name, _DATA: transcoding.encode(o)}
+
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(
+            obj,
+            default=self._default,
+            option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS,
+        )
+
+    def decode(self, data: bytes) -> Any:
+        return self._restore(orjson.loads(data))
+
+    def _restore(self, o: Any) -> Any:
+        if type(o) is dict:
+            if len(o) == 2 and _TYPE in o and _DATA in o:
+                name = o[_TYPE]
+                data = self._restore(o[_DATA])
+                if name == "datetime_iso":
+                    return datetime.fromisoformat(data)
+                if name == "date_iso":
+                    return date.fromisoformat(data)
+                if name == "uuid_hex":
+                    return UUID(data)
+                if name == "decimal_str":
+                    return Decimal(data)
+                return self.names[name].decode(data)
+            for k, v in o.items():
+                if type(v) is dict or type(v) is list:
+                    o[k] = self._restore(v)
+            return o
+        if type(o) is list:
+            return [self._restore(v) if type(v) is dict or type(v) is list else v for v in o]
+        return o

@@ -466,16 +466,21 @@ class PetitionCase(Aggregate):
     class HearingEnded(Event):
         TOPIC = "casetrail:PetitionCase.HearingEnded"
 
-    def start_hearing(self, ctx: Context) -> None:
+    def _hearing_actor(self, ctx: Context) -> None:
         self._status("accepted", "in_rereview")
-        self._holder(ctx)
+        if self.state.status == "in_rereview":
+            self._review_organ(ctx, "rereview")
+        else:
+            self._holder(ctx)
+
+    def start_hearing(self, ctx: Context) -> None:
+        self._hearing_actor(ctx)
         if self.state.hearing_open:
             raise _refuse("hearing.already_open", "听证已在进行中", "A hearing is already open")
         self._emit(ctx, self.HearingStarted, self.state.stage_base)
 
     def end_hearing(self, ctx: Context) -> None:
-        self._status("accepted", "in_rereview")
-        self._holder(ctx)
+        self._hearing_actor(ctx)
         if not self.state.hearing_open:
             raise _refuse("hearing.not_open", "没有进行中的听证", "No hearing is open")
         self._emit(ctx, self.HearingEnded, self.state.hearing_open)

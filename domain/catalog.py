@@ -71,3 +71,20 @@ def categories() -> dict[str, dict[str, str]]:
 
 def label(vocab: dict[str, str], code: str | None) -> str:
     return vocab.get(code or "", code or "")
+
+# What each case event is called in a timeline
+EVENT_ZH = {
+    "Registered": "登记", "Transferred": "转送/交办", "HandledDirectly": "信访部门直接办理",
+    "RoutedToOrgan": "移交政法/纪检监察机关", "RoutedOut": "导入法定途径（第三十一条）",
+    "MarkedRepeat": "作重复件合并", "Received": "签收", "ObjectionRaised": "提出异议",
+    "ObjectionResolved": "异议处理", "PetitionerNotified": "告知信访人", "Accepted": "受理",
+    "AcceptanceRefused": "不予受理", "HandlerAssigned": "确定承办人", "LeaderAssigned": "领导包案",
+    "Noted": "办理记录", "MediationOpened": "开始调解", "MediationConcluded": "调解结束",
+    "HearingStarted": "听证开始", "HearingEnded": "听证结束", "ExtensionGranted": "延期",
+    "ReplyIssued": "出具处理意见书", "ReplyApproved": "处理意见书审批", "ReplyServed": "送达",
+    "OpinionExecuted": "落实处理意见", "Evaluated": "满意度评价", "ReviewRequested": "申请复查/复核",
+    "ReviewAccepted": "受理复查/复核", "ReviewOpinionIssued": "出具复查/复核意见",
+    "ReviewOpinionServed": "送达复查/复核意见", "SupervisionIssued": "督办",
+    "SupervisionAnswered": "督办反馈", "AssignmentReported": "交办件办结报告",
+    "LinkedPetition": "关联后续信访（重复/越级）", "Withdrawn": "撤回", "Corrected": "更正",
+}

@@ -153,8 +153,9 @@ def compute_due(policy: StepPolicy, start: date, *, calendar: HolidayCalendar = 
     """The deadline of ``policy`` for a clock started on ``start`` (start day not counted).
 
     ``paused_days`` (see :func:`domain.periods.count_paused_days`) is refused for steps not
-    pausable. ``extension_days`` (handling only) lengthens the period counted from the same start
-    (60 + extension, then one roll-forward); the caller enforces the cap (``extension_cap``).
+    pausable. ``extension_days`` (延长, meant for ``handling``, art. 34) lengthens the period
+    counted from the same start (60 + extension, then one roll-forward, not a roll of the 60-day
+    last day first); check the total against the cap with :func:`check_extension`.
     """
     if policy.unit == "set_by_act" or policy.length is None:
         raise ValueError(f"{policy.step}: due date is set by the act; use deadline_set_by_act")
@@ -170,6 +171,13 @@ def compute_due(policy: StepPolicy, start: date, *, calendar: HolidayCalendar = 
         deadline = add_calendar_days(start, policy.length + extension_days, calendar=calendar,
                                      roll_forward=policy.roll_forward, paused_days=paused_days)
     return replace(deadline, step=policy.step, policy_version=policy.version)
+
+
+def check_extension(total_days: int, on: date, table: PolicyTable = DEFAULT_TABLE) -> None:
+    """Refuse extensions whose total exceeds the ``extension_cap`` in force (30 days, art. 34)."""
+    cap = policy_for("extension_cap", on, table).length or 0
+    if not 0 <= total_days <= cap:
+        raise ValueError(f"extensions total {total_days} days; allowed 0..{cap}")
 
 
 _FIELDS = {f.name for f in fields(StepPolicy)}

@@ -1,0 +1,1 @@
+"""Casetrail's interfaces: the HTTP API, the CLI and the web pages."""

@@ -1,0 +1,187 @@
+"""The `casetrail` command line.
+
+The store is chosen by ``--db`` or the environment variable CASETRAIL_DATABASE_URL
+(default ``sqlite:///casetrail.db``: a file in the working directory).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from domain.errors import DomainError
+
+cli = typer.Typer(help="Casetrail — 信访事项全过程留痕与问责审计 (petition case audit trail)",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+DbOption = typer.Option(None, "--db", help="Store URL (sqlite:///file.db or postgresql://…)")
+
+
+def _open(db: str | None):  # type: ignore[no-untyped-def]
+    from domain.application import Casetrail
+    return Casetrail(db)
+
+
+def _fail(error: DomainError) -> None:
+    console.print(f"[red]✗ {error.zh}[/] ({error.code}): {error.en}")
+    raise typer.Exit(2)
+
+
+@cli.command("load-org")
+def load_org(path: Path, db: Optional[str] = DbOption) -> None:
+    """Load an organisation (levels, units, people, posts) from a YAML or JSON file."""
+    from domain.org_loader import read_spec
+    app = _open(db)
+    try:
+        n = app.load_organisation(read_spec(path))
+    except DomainError as e:
+        _fail(e)
+    org = app.refresh_org()
+    console.print(f"✓ loaded {path}: {len(org.units)} units, {len(org.persons)} people ({n} events)")
+
+
+@cli.command()
+def demo(db: Optional[str] = DbOption,
+         cases: int = typer.Option(300, help="How many cases to generate"),
+         seed: int = typer.Option(7, help="Random seed (same seed, same city)"),
+         reset: bool = typer.Option(False, help="Delete the SQLite file first")) -> None:
+    """Build a realistic demo city with a few hundred cases, then show one case's timeline."""
+    from domain.storage import database_url, is_postgres, sqlite_path
+    url = database_url(db)
+    if not is_postgres(url):
+        path = Path(sqlite_path(url))
+        if path.exists():
+            if not reset:
+                console.print(f"[yellow]{path} already exists[/]: use --reset to rebuild the demo, "
+                              "or `casetrail timeline CASE_NO` to look around.")
+                raise typer.Exit(1)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    from api.demo import run_demo
+    with console.status("building the demo city and its cases…"):
+        summary = run_demo(url, cases=cases, seed=seed)
+    _catch_up_projections(url)
+    console.print(f"✓ demo store at {url}")
+    for key, value in summary.items():
+        if key != "show":
+            console.print(f"  {key}: {value}")
+    if summary.get("show"):
+        from api.timeline import render_timeline
+        render_timeline(_open(url), summary["show"], console)
+        console.print(f"\nNext: `casetrail timeline {summary['show']}`, `casetrail cases`, "
+                      "`casetrail serve` (API docs at http://127.0.0.1:8000/docs)")
+
+
+def _catch_up_projections(url: str) -> None:
+    try:
+        runner = importlib.import_module("projections.runner")
+    except ImportError:
+        return
+    runner.catch_up(url)
+
+
+@cli.command()
+def timeline(case_no: str, db: Optional[str] = DbOption) -> None:
+    """Show one case's full history as a timeline (business time and recording time)."""
+    from api.timeline import render_timeline
+    try:
+        render_timeline(_open(db), case_no, console)
+    except DomainError as e:
+        _fail(e)
+
+
+@cli.command()
+def cases(db: Optional[str] = DbOption, limit: int = 20) -> None:
+    """List the most recently registered cases."""
+    from rich.table import Table
+
+    from domain.case_state import STATUS_ZH
+    app = _open(db)
+    seen: list[str] = []
+    for n in reversed(app.recorder.select_notifications(
+            start=1, limit=10**9, topics=("casetrail:PetitionCase.Registered",))):
+        seen.append(app.mapper.to_domain_event(n).case_no)
+        if len(seen) >= limit:
+            break
+    table = Table("信访件编号", "状态", "当前承办", "事项类型")
+    for case_no in seen:
+        state = app.get_case(case_no).state
+        table.add_row(case_no, STATUS_ZH.get(state.status, state.status), state.holder or "",
+                      state.matter_type)
+    console.print(table)
+
+
+@cli.command()
+def holders(unit: str, post: str, when: str, db: Optional[str] = DbOption) -> None:
+    """Who held POST of UNIT at WHEN (a date or an ISO date-time)."""
+    from domain.org_loader import as_moment
+    try:
+        moment = as_moment(when if "T" in when else datetime.fromisoformat(when).date(), "when")
+    except (DomainError, ValueError):
+        console.print("[red]✗ 日期格式无效[/] (date.invalid)")
+        raise typer.Exit(2) from None
+    names = _open(db).holders(unit, post, moment)
+    console.print(", ".join(names) if names else "(vacant / 空缺)")
+
+
+@cli.command()
+def serve(db: Optional[str] = DbOption, host: str = "127.0.0.1", port: int = 8000,
+          workers: int = 1) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+    if db:
+        os.environ["CASETRAIL_DATABASE_URL"] = db
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def _mount(module: str, name: str, help_text: str) -> None:
+    try:
+        sub = importlib.import_module(module).app
+    except (ImportError, AttributeError):
+        return
+    cli.add_typer(sub, name=name, help=help_text)
+
+
+_mount("api.integrity_cli", "integrity", "Tamper evidence: Merkle log, checkpoints, proofs")
+_mount("api.tokens_cli", "token", "API tokens: issue, list, revoke")
+_mount("projections.cli", "projections", "Read models: catch up, rebuild, queries")
+
+
+@cli.command()
+def verify(db: Optional[str] = DbOption,
+           witness: list[Path] = typer.Option([], help="Checkpoint files kept by a witness"),
+           keys: Optional[Path] = typer.Option(None, help="Key directory")) -> None:
+    """Verify the whole store against its Merkle log and checkpoints (exit 0 intact, 1 tampered,
+    2 cannot read)."""
+    from api.integrity_cli import run_verify
+    from domain.storage import database_url
+    keys_dir = str(keys or os.environ.get("CASETRAIL_KEYS_DIR", "keys"))
+    code, report = run_verify(database_url(db), [str(w) for w in witness], keys_dir)
+    console.print(report if isinstance(report, str) else str(report))
+    raise typer.Exit(code)
+
+
+@cli.command()
+def rebuild(db: Optional[str] = DbOption) -> None:
+    """Rebuild every read model from the whole event log (with a progress bar)."""
+    from projections.runner import rebuild as run_rebuild
+    from domain.storage import database_url
+    run_rebuild(database_url(db), progress=True)
+
+
+def main() -> None:
+    try:
+        cli()
+    except DomainError as e:  # pragma: no cover - commands catch their own
+        console.print(f"[red]✗ {e.zh}[/] ({e.code}): {e.en}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ from domain.policy import (
     PolicyTable,
     StepPolicy,
     UnknownPolicy,
+    check_extension,
     compute_due,
     load_local_policies,
     policy_for,
@@ -105,8 +106,7 @@ def test_compute_due(step: str, start: date, expected: date, why: str) -> None:
 ])
 def test_handling_with_extension(start: date, extension: int, expected: date, why: str) -> None:
     # The extension lengthens the period counted from acceptance (60 + ext), then one roll.
-    cap = policy_for("extension_cap", start)
-    assert extension <= cap.length
+    check_extension(extension, start)  # within the 30-day cap
     deadline = compute_due(policy_for("handling", start), start, extension_days=extension)
     assert deadline.last_day == expected, why
     assert deadline.length == 60 + extension
@@ -276,3 +276,30 @@ def test_step_policy_is_constructible_as_data() -> None:
     # 2 working days from Tue 2025-09-30: [10/1-10/8], Thu 10/9 (1), Fri 10/10 (2).
     assert compute_due(policy_for("grid_report", D(2025, 9, 30), table), D(2025, 9, 30)).last_day \
         == D(2025, 10, 10)
+
+
+def test_override_inherits_pauses_and_a_new_unit_resets_roll(tmp_path: Path) -> None:
+    path = tmp_path / "o.yaml"
+    path.write_text(
+        "version: o-1\n"
+        "steps:\n"
+        "  - {step: rereview_opinion, length: 20, effective_from: 2026-01-01}\n"
+        "  - {step: triage, unit: working_days, length: 10, effective_from: 2026-01-01}\n",
+        encoding="utf-8")
+    table = load_local_policies(path)
+    rereview = policy_for("rereview_opinion", D(2026, 1, 1), table)
+    assert (rereview.length, rereview.pausable_by, rereview.roll_forward) == (20, ("hearing",), True)
+    triage = policy_for("triage", D(2026, 1, 1), table)
+    assert (triage.unit, triage.length, triage.roll_forward) == ("working_days", 10, False)
+    # 10 working days from Thu 2026-02-05: 2/6 (1), 2/9-2/13 (6), Sat 2/14 (7, 调休),
+    # [2/15-2/23], 2/24 (8), 2/25 (9), 2/26 (10).
+    assert compute_due(triage, D(2026, 2, 5)).last_day == D(2026, 2, 26)
+
+
+@pytest.mark.parametrize(("total", "ok"), [(0, True), (30, True), (31, False), (-1, False)])
+def test_extension_cap(total: int, ok: bool) -> None:
+    if ok:
+        check_extension(total, ON)
+    else:
+        with pytest.raises(ValueError, match="allowed 0..30"):
+            check_extension(total, ON)

@@ -76,14 +76,17 @@ class Casetrail(Application[UUID]):
     def refresh_org(self) -> OrgDirectory:
         """Fold any organisation events recorded since the last look (by any process)."""
         with self._org_lock:
-            while True:
+            top = self.recorder.max_notification_id() or 0
+            while self.org.position < top:
                 batch = self.recorder.select_notifications(
-                    start=self.org.position + 1, limit=1000, topics=ORG_TOPICS)
+                    start=self.org.position + 1, limit=1000, stop=top, topics=ORG_TOPICS)
                 for n in batch:
                     self.org.apply(self.mapper.to_domain_event(n))
                     self.org.position = n.id
                 if len(batch) < 1000:
-                    return self.org
+                    # nothing more of the organisation up to ``top``: skip the case events too
+                    self.org.position = top
+            return self.org
 
     def load_organisation(self, spec: dict[str, Any], recorded_by: str = "loader") -> int:
         """Register levels, units, people and posts from a parsed YAML/JSON file, atomically."""

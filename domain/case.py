@@ -581,6 +581,7 @@ class PetitionCase(Aggregate):
     def record_execution(self, ctx: Context, details: str) -> None:
         self._status("served", "review_requested", "in_review", "review_decided", "reviewed",
                      "rereview_requested", "in_rereview", "rereview_decided", "final")
+        self._holder(ctx)
         if not self.state.execution_due:
             raise _refuse("execution.not_supported", "只有支持的处理意见需要落实",
                           "Only a supported opinion is executed")

@@ -249,3 +249,34 @@ def test_posts_are_answered_for_any_past_moment(app: Casetrail) -> None:
     assert app.holders("yz-zjj", "handler", at(2026, 7, 1)) == ["sun-li"]
     assert "li-na" in app.holders("yz-rsj", "handler", at(2026, 7, 1))
     assert app.holders("yz-zjj", "head", at(2019, 1, 1)) == []
+
+
+def test_an_appointment_made_by_another_process_is_seen(store_url: str, clock: Any) -> None:
+    first = make_app(store_url, clock)
+    second = Casetrail(store_url, clock=clock)
+    try:
+        accepted(first)
+        assert second.holders("yz-zjj", "head", at(2026, 9, 1)) == ["zhao-lei"]
+        first.vacate_post("yz-zjj", "head", "zhao-lei", at(2026, 9, 1))
+        first.fill_post("yz-zjj", "head", "chen-jing", at(2026, 9, 1))
+        assert second.holders("yz-zjj", "head", at(2026, 9, 2)) == ["chen-jing"]
+        assert second.holders("yz-zjj", "head", at(2026, 8, 31)) == ["zhao-lei"]
+        # the new head can approve an extension the day after; the old one no longer can
+        refused(second, "extension.approver_not_head", "A1", "extend", HOUSING,
+                at(2026, 9, 2), days=5, reason="复杂", approver="zhao-lei")
+    finally:
+        second.close()
+        first.close()
+
+
+def test_a_bad_organisation_file_writes_nothing(app: Casetrail) -> None:
+    before = log_size(app)
+    spec = {"units": [{"code": "new-unit", "name": "新单位", "level": "township",
+                       "parent": "yz"}],
+            "appointments": [{"unit": "new-unit", "post": "head", "person": "nobody",
+                              "from": "2026-01-01"}]}
+    with pytest.raises(DomainError) as info:
+        app.load_organisation(spec)
+    assert info.value.code == "person.unknown"
+    assert log_size(app) == before
+    assert app.refresh_org().unit("new-unit") is None

@@ -10,7 +10,6 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -34,7 +33,7 @@ def _fail(error: DomainError) -> None:
 
 
 @cli.command("load-org")
-def load_org(path: Path, db: Optional[str] = DbOption) -> None:
+def load_org(path: Path, db: str | None = DbOption) -> None:
     """Load an organisation (levels, units, people, posts) from a YAML or JSON file."""
     from domain.org_loader import read_spec
     app = _open(db)
@@ -47,7 +46,7 @@ def load_org(path: Path, db: Optional[str] = DbOption) -> None:
 
 
 @cli.command()
-def demo(db: Optional[str] = DbOption,
+def demo(db: str | None = DbOption,
          cases: int = typer.Option(300, help="How many cases to generate"),
          seed: int = typer.Option(7, help="Random seed (same seed, same city)"),
          reset: bool = typer.Option(False, help="Delete the SQLite file first")) -> None:
@@ -87,7 +86,7 @@ def _catch_up_projections(url: str) -> None:
 
 
 @cli.command()
-def timeline(case_no: str, db: Optional[str] = DbOption) -> None:
+def timeline(case_no: str, db: str | None = DbOption) -> None:
     """Show one case's full history as a timeline (business time and recording time)."""
     from api.timeline import render_timeline
     try:
@@ -97,7 +96,7 @@ def timeline(case_no: str, db: Optional[str] = DbOption) -> None:
 
 
 @cli.command()
-def cases(db: Optional[str] = DbOption, limit: int = 20) -> None:
+def cases(db: str | None = DbOption, limit: int = 20) -> None:
     """List the most recently registered cases."""
     from rich.table import Table
 
@@ -118,7 +117,7 @@ def cases(db: Optional[str] = DbOption, limit: int = 20) -> None:
 
 
 @cli.command()
-def holders(unit: str, post: str, when: str, db: Optional[str] = DbOption) -> None:
+def holders(unit: str, post: str, when: str, db: str | None = DbOption) -> None:
     """Who held POST of UNIT at WHEN (a date or an ISO date-time)."""
     from domain.org_loader import as_moment
     try:
@@ -131,7 +130,7 @@ def holders(unit: str, post: str, when: str, db: Optional[str] = DbOption) -> No
 
 
 @cli.command()
-def serve(db: Optional[str] = DbOption, host: str = "127.0.0.1", port: int = 8000,
+def serve(db: str | None = DbOption, host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -154,9 +153,9 @@ _mount("projections.cli", "projections", "Read models: catch up, rebuild, querie
 
 
 @cli.command()
-def verify(db: Optional[str] = DbOption,
+def verify(db: str | None = DbOption,
            witness: list[Path] = typer.Option([], help="Checkpoint files kept by a witness"),
-           keys: Optional[Path] = typer.Option(None, help="Key directory")) -> None:
+           keys: Path | None = typer.Option(None, help="Key directory")) -> None:
     """Verify the whole store against its Merkle log and checkpoints (exit 0 intact, 1 tampered,
     2 cannot read)."""
     from api.integrity_cli import run_verify
@@ -168,9 +167,10 @@ def verify(db: Optional[str] = DbOption,
 
 
 @cli.command()
-def rebuild(db: Optional[str] = DbOption) -> None:
+def rebuild(db: str | None = DbOption) -> None:
     """Rebuild every read model from the whole event log (with a progress bar)."""
     from projections.runner import rebuild as run_rebuild
+
     from domain.storage import database_url
     run_rebuild(database_url(db), progress=True)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -23,7 +24,13 @@ from domain.case import Context, PetitionCase, case_id_for
 from domain.case_state import CaseState, Fact
 from domain.errors import DomainError, InvalidInput, NotFound, VersionConflict
 from domain.organisation import SCHEME_ID, OrgDirectory, OrgScheme, Person, Unit, person_id, unit_id
-from domain.storage import APP_NAME, application_env, database_url, ensure_postgres_schema, is_postgres
+from domain.storage import (
+    APP_NAME,
+    application_env,
+    database_url,
+    ensure_postgres_schema,
+    is_postgres,
+)
 
 Clock = Callable[[], datetime]
 
@@ -56,7 +63,7 @@ class Result:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Casetrail(Application[UUID]):

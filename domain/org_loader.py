@@ -11,9 +11,10 @@ File shape (see ``examples/organisation.yaml``)::
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 import yaml
@@ -21,7 +22,14 @@ import yaml
 from domain import catalog as C
 from domain.errors import InvalidInput
 from domain.organisation import (
-    SCHEME_ID, OrgDirectory, OrgScheme, Person, Unit, UnitRecord, person_id, unit_id,
+    SCHEME_ID,
+    OrgDirectory,
+    OrgScheme,
+    Person,
+    Unit,
+    UnitRecord,
+    person_id,
+    unit_id,
 )
 from domain.periods import TZ
 

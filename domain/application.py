@@ -245,6 +245,10 @@ class Batch:
         except TypeError as e:
             raise InvalidInput("command.bad_arguments", "办理环节参数无效", str(e)) from None
         self.touched.append(case_no)
+        if command == "mark_repeat":  # the original shows its repeat, in the same transaction
+            original = args["original"]
+            self._case(original).link_petition(ctx, "repeat", case_no, ctx.actor["unit"])
+            self.touched.append(original)
 
     def commit(self) -> list[Result]:
         touched = list(dict.fromkeys(self.touched))

@@ -22,7 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import catalog as C
-from domain.case_state import STATUS_ZH, TERMINAL, CaseState, Fact, effective_facts, fold
+from domain.case_state import CLOSED, STATUS_ZH, TERMINAL, CaseState, Fact, effective_facts, fold
 from domain.errors import DomainError, IllegalTransition, InvalidInput
 from domain.organisation import OrgDirectory
 from domain.periods import add_calendar_days, add_working_days, local_date
@@ -280,9 +280,13 @@ class PetitionCase(Aggregate):
     def mark_repeat(self, ctx: Context, original: str, reason: str = "") -> None:
         self._status("registered", "received")
         self._holder(ctx)
-        if original == self.state.case_no or ctx.lookup(original) is None:
+        found = ctx.lookup(original) if original != self.state.case_no else None
+        if found is None:
             raise _invalid("case.unknown_original", "原信访事项不存在",
                            f"Unknown original case {original!r}", "original")
+        if found.status in ("merged", "withdrawn"):
+            raise _refuse("repeat.original_closed", "不能合并到已撤回或已合并的事项",
+                          f"Case {original} is {found.status}", "original")
         self._emit(ctx, self.MarkedRepeat, self.state.triage_base, original=original,
                    reason=reason)
 
@@ -318,7 +322,7 @@ class PetitionCase(Aggregate):
         _need_text(reasons, "reasons", "异议理由")
         received = self.effective()[self.state.received_version - 1].occurred_at
         window = add_working_days(local_date(received), 5)
-        if local_date(ctx.occurred_at) > window.last_day and not window.provisional:
+        if _past(ctx, window):
             raise _refuse("objection.too_late", "已超过5个工作日的异议期限（第二十三条）",
                           f"Objections must be raised within 5 working days of receipt "
                           f"(last day {window.last_day.isoformat()})", "occurred_at")
@@ -373,10 +377,10 @@ class PetitionCase(Aggregate):
         self._not_final_matter()
         if self.state.bypass_of:
             original = ctx.lookup(self.state.bypass_of)
-            if original is not None and original.status in ("accepted", "replied"):
-                raise _refuse("bypass.pending_below", "该事项已在下级受理办理中，不予受理（第十九条）",
-                              "The same matter is already accepted and in handling at the "
-                              "competent level (art. 19 ¶3)")
+            if original is not None and original.status not in CLOSED:
+                raise _refuse("bypass.pending_below", "该事项已在有权机关受理或办理中，不予受理（第十九条）",
+                              "The same matter is already received or in handling at the "
+                              "competent level and not concluded (art. 19 ¶3)")
         self._emit(ctx, self.Accepted, self.state.received_version,
                    track=C.TRACK_OF_MATTER[self.state.matter_type])
 
@@ -415,7 +419,12 @@ class PetitionCase(Aggregate):
 
     def assign_leader(self, ctx: Context, person: str) -> None:
         self._status(*OPEN)
-        self._emit(ctx, self.LeaderAssigned, None, person=self._person_exists(ctx, person, "person"))
+        person = self._person_exists(ctx, person, "person")
+        if not any(p in C.LEADER_POSTS for unit in ctx.org.units
+                   for p in ctx.org.posts_held(person, unit, ctx.occurred_at)):
+            raise _invalid("leader.not_leader", "包案领导须为当时在任的领导干部",
+                           f"{person} held no leadership post at that moment", "person")
+        self._emit(ctx, self.LeaderAssigned, None, person=person)
 
     class Noted(Event):
         """Progress note, investigation (调查核实) or an external hand-off."""
@@ -625,13 +634,13 @@ class PetitionCase(Aggregate):
         organ = self._unit_exists(ctx, organ, "organ")
         base = self.state.served_version if level == "review" else self.state.review["served"]
         previous_organ = self.state.holder if level == "review" else self.state.review["organ"]
-        if organ == previous_organ:
-            raise _invalid("review.same_organ", "复查（复核）机关应为原办理（复查）机关的上一级",
-                           "The review organ must be the organ one level above, not the same one",
+        if organ == previous_organ or not _organ_above(ctx.org, organ, previous_organ):
+            raise _invalid("review.not_above", "复查（复核）机关应为原办理（复查）机关的上一级机关",
+                           f"{organ} is not an organ above {previous_organ} (arts. 35–36)",
                            "organ")
         served = self.effective()[base - 1].occurred_at
         window = add_calendar_days(local_date(served), 30)
-        if local_date(ctx.occurred_at) > window.last_day and not window.provisional:
+        if _past(ctx, window):
             art = "第三十五条" if level == "review" else "第三十六条"
             raise _refuse(f"{level}.too_late", f"已超过收到书面答复之日起30日的请求期限（{art}）",
                           f"The request must be made within 30 days of service "
@@ -776,7 +785,10 @@ class PetitionCase(Aggregate):
 
     def withdraw(self, ctx: Context, reason: str = "") -> None:
         self._status(*OPEN)
-        self._emit(ctx, self.Withdrawn, None, reason=reason)
+        if ctx.actor.get("unit") not in (self.state.holder, self.state.registering_unit,
+                                         self.state.transferred_by):
+            self._holder(ctx)
+        self._emit(ctx, self.Withdrawn, self.state.status_version, reason=reason)
 
     class Corrected(Event):
         """更正: names the earlier event (its version), the field, the new value and the reason."""
@@ -843,6 +855,10 @@ class PetitionCase(Aggregate):
             _need_code(value, vocab, "value", field)
         if field == "location" or field.endswith("_unit"):
             self._unit_exists(ctx, value, "value")
+        if field == "to_unit" and any(f.depends_on == fact.version for f in self.facts):
+            raise _refuse("correction.moves_holder", "接收单位已签收或办理，不能更正接收单位，请重新转送",
+                          "The receiving unit already acted on this transfer; transfer again "
+                          "instead of correcting it", "field")
         return old, value
 
 
@@ -857,6 +873,31 @@ FIELD_VOCAB: dict[str, dict[str, str]] = {
                                                               **C.MEDIATION_OUTCOMES},
     "opinion": {**C.OPINIONS, **C.REVIEW_OPINIONS}, "value": C.EVALUATION_VALUES,
 }
+
+
+# A provisional window (its year's holidays not yet published) is extended by this margin before an
+# act is refused: no holiday block or 调休 shift moves a deadline by more, so no act is refused on
+# a day that the published calendar could still make timely.
+PROVISIONAL_MARGIN = timedelta(days=14)
+
+
+def _organ_above(org: OrgDirectory, organ: str, below: str | None) -> bool:
+    """A review organ: a government/review organ at the same level or higher, or a department
+    of a higher level (the level order is the organisation file's)."""
+    upper, lower = org.unit(organ), org.unit(below or "")
+    if upper is None or upper.kind not in ("review_organ", "territorial", "department"):
+        return False
+    ranks = {lv["code"]: i for i, lv in enumerate(org.levels)}
+    if lower is None or upper.level not in ranks or lower.level not in ranks:
+        return True
+    if upper.kind == "department":
+        return ranks[upper.level] < ranks[lower.level]
+    return ranks[upper.level] <= ranks[lower.level]
+
+
+def _past(ctx: Context, window: Any) -> bool:
+    last = window.last_day + (PROVISIONAL_MARGIN if window.provisional else timedelta(0))
+    return bool(local_date(ctx.occurred_at) > last)
 
 
 def _check_digest(value: Any, field: str) -> None:
@@ -959,6 +1000,9 @@ def _checked_registration(ctx: Context, case_no: str, f: dict[str, Any]) -> dict
             if found is None:
                 raise _invalid("case.unknown_original", "关联的原信访事项不存在",
                                f"Unknown case {other!r}", name)
+            if found.registered_at and found.registered_at > ctx.occurred_at:
+                raise _invalid("link.before_original", "关联的原信访事项登记时间晚于本次信访",
+                               f"Case {other} was registered after this petition", name)
             original_final = original_final or found.status == "final"
     return {
         "case_no": case_no, "registering_unit": unit.code,

@@ -99,6 +99,7 @@ class CaseState:
     notices: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0
+    status_version: int = 0  # the act that put the case in its current stage
 
     # --- derived --------------------------------------------------------------------------------
     @property
@@ -137,9 +138,12 @@ class CaseState:
     # --- the fold ---------------------------------------------------------------------------------
     def evolve(self, f: Fact) -> None:
         self.version = f.version
+        before = self.status
         handler = _HANDLERS.get(f.kind)
         if handler is not None:
             handler(self, f, f.data)
+        if self.status != before:
+            self.status_version = f.version
 
 
 def _registered(s: CaseState, f: Fact, d: dict[str, Any]) -> None:

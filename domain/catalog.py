@@ -60,6 +60,7 @@ POSTS = {
     "secretary": "党组织书记", "grid_worker": "网格员",
 }
 HEAD_POSTS = frozenset({"head"})
+LEADER_POSTS = frozenset({"head", "petition_leader", "secretary"})
 REPLY_APPROVER_POSTS = frozenset({"head", "petition_leader"})
 
 

@@ -280,3 +280,46 @@ def test_a_bad_organisation_file_writes_nothing(app: Casetrail) -> None:
     assert info.value.code == "person.unknown"
     assert log_size(app) == before
     assert app.refresh_org().unit("new-unit") is None
+
+
+def test_marking_a_repeat_links_it_on_the_original(app: Casetrail) -> None:
+    registered(app, "A1")
+    registered(app, "A2", when=at(2026, 3, 10))
+    app.execute("A2", "mark_repeat", BUREAU, at(2026, 3, 11), original="A1")
+    assert app.get_case("A2").state.status == "merged"
+    link = app.get_case("A1").state.links[-1]
+    assert (link["relation"], link["other_case"]) == ("repeat", "A2")
+
+
+def test_a_withdrawal_is_recorded_only_by_a_unit_that_holds_or_held_the_case(
+        app: Casetrail) -> None:
+    accepted(app)
+    refused(app, "actor.not_holder", "A1", "withdraw", {"unit": "yz-rsj"}, at(2026, 3, 10))
+
+
+def test_a_baoan_leader_must_hold_a_leadership_post(app: Casetrail) -> None:
+    accepted(app)
+    refused(app, "leader.not_leader", "A1", "assign_leader", HOUSING, at(2026, 3, 10),
+            person="li-na")  # a handler, not a leader
+    app.execute("A1", "assign_leader", HOUSING, at(2026, 3, 10), person="chen-jing")
+
+
+def test_a_provisional_window_refuses_only_beyond_any_holiday_shift(
+        app: Casetrail, clock: Any) -> None:
+    # 2027 is not covered by the holiday calendar: the objection window is provisional.
+    clock.set(2027, 6, 1, 9)
+    registered(app, when=at(2027, 3, 1, 10))
+    app.execute("A1", "transfer", BUREAU, at(2027, 3, 2, 10), to_unit="yz-zjj")
+    app.execute("A1", "receive", HOUSING, at(2027, 3, 3, 10))  # Wed; 5 working days → Wed 03-10
+    refused(app, "objection.too_late", "A1", "object_to_transfer", HOUSING, at(2027, 5, 3),
+            reasons="不属于本单位职责")
+    app.execute("A1", "object_to_transfer", HOUSING, at(2027, 3, 15), reasons="不属于本单位职责")
+    fact = app.history("A1")[-1]
+    assert fact.data["window_provisional"] is True and fact.data["window_last_day"] == "2027-03-10"
+
+
+def test_the_review_organ_must_be_above_the_handling_unit(app: Casetrail) -> None:
+    served(app)
+    refused(app, "review.not_above", "A1", "request_review", BUREAU, at(2026, 4, 20),
+            organ="yz-rsj")  # a peer department
+    app.execute("A1", "request_review", BUREAU, at(2026, 4, 20), organ="yz-gov")

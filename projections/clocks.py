@@ -1,0 +1,266 @@
+"""Statutory clocks of a case, derived from its facts and the holiday calendar (pure, no I/O).
+
+Each clock says what was due and when: it starts on a fact, takes the policy in force on its start
+date (``policy_for(step, start_date)``) and the calendar given, and may change its due date
+(extension, hearing pause) — each change is a *term* from the moment it was decided, so the due
+date "as it stood at T" is answerable. It stops on the fact that satisfies it (met or met late),
+or is cancelled (withdrawal, an upheld objection sending the case back).
+
+Choices where the law leaves room (DOMAIN.md Part A.2):
+* handling (art. 34) stops at ``ReplyIssued``: the 处理意见书 concludes the handling; its service
+  starts the review window, a separate clock;
+* a clock whose deadline consulted a year the calendar does not cover is ``provisional``: while
+  open its status is "provisional", and the runner recomputes it when the calendar grows;
+* informational windows (objection, review/re-review request, evaluation) never breach: once
+  past their last day and unused they are "lapsed".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+
+from domain.case_state import CaseState, Fact, effective_facts
+from domain.periods import (
+    CALENDAR,
+    Deadline,
+    HolidayCalendar,
+    count_paused_days,
+    days_late,
+    deadline_set_by_act,
+    local_date,
+)
+from domain.policy import UnknownPolicy, compute_due, policy_for
+
+INFORMATIONAL = frozenset({"objection", "review_request", "rereview_request", "evaluation"})
+TRIAGE_STOPS = frozenset({"Transferred", "HandledDirectly", "RoutedToOrgan", "RoutedOut",
+                          "AcceptanceRefused", "MarkedRepeat"})
+NOTICE_KINDS = frozenset({"receipt", "route", "acceptance", "refusal", "redirect"})
+STATUSES = ("running", "paused", "met", "met_late", "breached", "provisional", "lapsed",
+            "cancelled")
+
+
+@dataclass
+class Term:
+    """The due date in force from ``from_at`` (until the next term)."""
+
+    from_at: datetime
+    deadline: Deadline
+    reason: str
+
+
+@dataclass
+class Clock:
+    key: str
+    step: str
+    unit: str | None
+    start_at: datetime
+    start_version: int
+    policy_version: str
+    terms: list[Term] = field(default_factory=list)
+    pauses: list[list[datetime | None]] = field(default_factory=list)
+    extension_days: int = 0
+    stop_at: datetime | None = None
+    stop_kind: str | None = None
+    outcome: str = "open"  # open | met | met_late | cancelled
+
+    @property
+    def informational(self) -> bool:
+        return self.step in INFORMATIONAL
+
+    @property
+    def deadline(self) -> Deadline:
+        return self.terms[-1].deadline
+
+    @property
+    def start_date(self) -> date:
+        return local_date(self.start_at)
+
+    def deadline_at(self, at: datetime) -> Deadline:
+        current = self.terms[0].deadline
+        for term in self.terms:
+            if term.from_at <= at:
+                current = term.deadline
+        return current
+
+    def paused_at(self, at: datetime) -> bool:
+        return any(p[0] <= at and (p[1] is None or at < p[1]) for p in self.pauses)  # type: ignore[operator]
+
+    def days_late(self) -> int | None:
+        if self.stop_at is None or self.outcome not in ("met", "met_late"):
+            return None
+        return days_late(self.deadline, self.stop_at)
+
+
+def status_at(clock: Clock, at: datetime) -> str | None:
+    """running / paused / met / met_late / breached / provisional / lapsed / cancelled, or None
+    if the clock had not started at ``at``."""
+    if at < clock.start_at:
+        return None
+    if clock.stop_at is not None and clock.stop_at <= at:
+        return clock.outcome
+    return open_status(clock.deadline_at(at), clock.informational, clock.paused_at(at), at)
+
+
+def open_status(deadline_due_at: Deadline | datetime, informational: bool, paused: bool,
+                at: datetime, provisional: bool | None = None) -> str:
+    """The status of a clock still open at ``at`` (shared with the SQL-backed queries)."""
+    if isinstance(deadline_due_at, Deadline):
+        due_at, provisional = deadline_due_at.due_at, deadline_due_at.provisional
+    else:
+        due_at = deadline_due_at
+    if informational:
+        return "lapsed" if at >= due_at else ("paused" if paused else "running")
+    if paused:
+        return "paused"
+    if provisional:
+        return "provisional"
+    return "breached" if at >= due_at else "running"
+
+
+class _Builder:
+    def __init__(self, calendar: HolidayCalendar) -> None:
+        self.calendar = calendar
+        self.clocks: list[Clock] = []
+        self.open: dict[str, Clock] = {}
+        self.counts: dict[str, int] = {}
+
+    def start(self, step: str, f: Fact, unit: str | None, name: str | None = None,
+              due_date: str | None = None) -> Clock | None:
+        try:
+            version, deadline = _due(step, local_date(f.occurred_at), due_date, self.calendar,
+                                     0, 0)
+        except UnknownPolicy:
+            return None  # no limit in force that day (e.g. before 2022-05-01): no clock
+        name = name or step
+        self.counts[name] = n = self.counts.get(name, 0) + 1
+        key = name if n == 1 else f"{name}#{n}"
+        clock = Clock(key, step, unit, f.occurred_at, f.version, version,
+                      [Term(f.occurred_at, deadline, "start")])
+        self.clocks.append(clock)
+        self.open[name] = clock
+        return clock
+
+    def stop(self, name: str, f: Fact, outcome: str | None = None) -> None:
+        clock = self.open.pop(name, None)
+        if clock is None:
+            return
+        clock.stop_at, clock.stop_kind = f.occurred_at, f.kind
+        for pause in clock.pauses:
+            if pause[1] is None:
+                pause[1] = f.occurred_at
+        if outcome is None:
+            outcome = "met" if f.occurred_at < clock.deadline.due_at else "met_late"
+        clock.outcome = outcome
+
+    def recompute(self, name: str, f: Fact, reason: str) -> None:
+        clock = self.open[name]
+        policy = policy_for(clock.step, clock.start_date)
+        pauses = [(local_date(a), local_date(b)) for a, b in clock.pauses if b is not None]  # type: ignore[arg-type]
+        paused = count_paused_days(clock.start_date, policy.length or 0, pauses) if pauses else 0
+        _v, deadline = _due(clock.step, clock.start_date, None, self.calendar, paused,
+                            clock.extension_days)
+        clock.terms.append(Term(f.occurred_at, deadline, reason))
+
+
+@lru_cache(maxsize=65536)
+def _due(step: str, start_day: date, due_date: str | None, calendar: HolidayCalendar,
+         paused: int, extension: int) -> tuple[str, Deadline]:
+    """(policy version, deadline); memoised: a city has few distinct start days per step."""
+    policy = policy_for(step, start_day)
+    if due_date is not None:
+        return policy.version, deadline_set_by_act(date.fromisoformat(due_date),
+                                                   calendar=calendar)
+    return policy.version, compute_due(policy, start_day, calendar=calendar, paused_days=paused,
+                                       extension_days=extension)
+
+
+Step = tuple[Fact, str, "str | None"]  # the fact, the status before it, the holder after it
+
+
+def trace(facts: list[Fact]) -> tuple[CaseState, list[Step]]:
+    """One fold over the effective facts: the final state and, per fact, status and holder."""
+    state = CaseState()
+    steps: list[Step] = []
+    for f in effective_facts(facts):
+        before = state.status
+        state.evolve(f)
+        steps.append((f, before, state.holder))
+    return state, steps
+
+
+def derive_clocks(facts: list[Fact], calendar: HolidayCalendar = CALENDAR) -> list[Clock]:
+    """Every clock of a case from its facts (corrections applied here), in start order."""
+    return clocks_of(trace(facts)[1], calendar)
+
+
+def clocks_of(steps: list[Step], calendar: HolidayCalendar = CALENDAR) -> list[Clock]:
+    b = _Builder(calendar)
+    for f, before, holder in steps:
+        _on_fact(b, f, f.data, before, holder)
+    return b.clocks
+
+
+def _on_fact(b: _Builder, f: Fact, d: dict, before: str, holder: str | None) -> None:  # noqa: C901
+    k = f.kind
+    if k == "Registered":
+        if d.get("at_petition_bureau"):
+            b.start("triage", f, holder)
+        else:
+            b.start("receipt_notice", f, holder)
+    elif k in TRIAGE_STOPS and before == "registered":
+        b.stop("triage", f)
+        if k == "Transferred" and d.get("mode") == "assign" and d.get("due_date"):
+            b.stop("assignment_report", f, "cancelled")
+            b.start("assignment_report", f, d["to_unit"], due_date=d["due_date"])
+    elif k == "Received":
+        b.start("receipt_notice", f, holder)
+        b.start("objection", f, holder)
+    elif k == "ObjectionRaised":
+        b.stop("objection", f)
+    elif k == "ObjectionResolved" and d.get("resolution") == "upheld":
+        b.stop("receipt_notice", f, "cancelled")
+        b.stop("assignment_report", f, "cancelled")
+        b.start("triage", f, holder)
+    elif k == "PetitionerNotified" and d.get("kind") in NOTICE_KINDS:
+        b.stop("receipt_notice", f)
+    elif k == "Accepted" and d.get("track") == "art31_6":
+        b.start("handling", f, holder)
+    elif k == "ExtensionGranted" and "handling" in b.open:
+        b.open["handling"].extension_days += int(d["days"])
+        b.recompute("handling", f, "extension")
+    elif k == "ReplyIssued":
+        b.stop("handling", f)
+    elif k == "ReplyServed":
+        b.start("review_request", f, None)
+        b.start("evaluation", f, None)
+    elif k == "Evaluated":
+        b.stop("evaluation", f)
+    elif k == "ReviewRequested":
+        review = d.get("level") == "review"
+        b.stop("review_request" if review else "rereview_request", f)
+        b.start("review_opinion" if review else "rereview_opinion", f, d.get("organ"))
+    elif k == "ReviewOpinionIssued":
+        b.stop("review_opinion" if d.get("level") == "review" else "rereview_opinion", f)
+    elif k == "ReviewOpinionServed" and d.get("level") == "review":
+        b.start("rereview_request", f, None)
+    elif k == "HearingStarted" and before == "in_rereview" and "rereview_opinion" in b.open:
+        b.open["rereview_opinion"].pauses.append([f.occurred_at, None])
+    elif k == "HearingEnded" and "rereview_opinion" in b.open:
+        clock = b.open["rereview_opinion"]
+        if clock.pauses and clock.pauses[-1][1] is None:
+            clock.pauses[-1][1] = f.occurred_at
+            b.recompute("rereview_opinion", f, "hearing")
+    elif k == "SupervisionIssued":
+        name = f"supervision_response:{d['number']}"
+        b.start("supervision_response", f, d.get("target_unit"), name=name,
+                due_date=d["due_date"])
+    elif k == "SupervisionAnswered":
+        b.stop(f"supervision_response:{d['number']}", f)
+    elif k == "AssignmentReported":
+        b.stop("assignment_report", f)
+    elif k == "Withdrawn":
+        for name in list(b.open):
+            b.stop(name, f, "cancelled")
+    elif k == "MarkedRepeat":
+        b.stop("receipt_notice", f, "cancelled")

@@ -1,0 +1,266 @@
+"""Who held a case, and when: segments [from, to) of holding unit, handler and post holders.
+
+A segment changes when the facts move the case (registration, transfer, an upheld objection
+sending it back, routing to an organ, a handler assigned, a 包案 leader added) *or* when the
+organisation history changes the people in the holding unit's posts (petition officer, leader
+in charge of petition work, head) — so attribution names who held the posts at that moment, not
+today's office holders. The territorial chain of the case's location (grid → village → township
+→ county → city) with its post holders has its own intervals, split the same way.
+
+Business time (``occurred_at``) decides; an act stated earlier than the previous change of holder
+takes effect at that change (holders never go back in time). After a case is closed, its last
+segment stays with those who held it when it closed.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.case_state import CLOSED, Fact
+from domain.organisation import OrgDirectory
+from domain.periods import local_date as _local_date
+
+UNIT_POSTS = ("petition_officer", "petition_leader", "head")
+TERRITORY_POSTS = ("grid_head", "household_head", "village_secretary", "secretary", "head")
+EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Segment:
+    seq: int
+    from_at: datetime
+    to_at: datetime | None
+    unit: str | None
+    handler: str | None
+    cause: str
+    people: tuple[tuple[str, str | None, str], ...]  # (role, unit, person)
+
+
+@dataclass(frozen=True)
+class TerritoryRow:
+    from_at: datetime
+    to_at: datetime | None
+    depth: int
+    unit: str
+    level: str | None
+    post: str
+    person: str
+
+
+class OrgIndex:
+    """The organisation plus cached change points per unit (rebuilt when the org changes)."""
+
+    def __init__(self, org: OrgDirectory) -> None:
+        self.org = org
+        self._changes: dict[tuple[str, tuple[str, ...]], list[datetime]] = {}
+        self._people: dict[str, tuple[list[datetime], list[tuple[Any, ...]]]] = {}
+        self._territory: dict[str, tuple[list[datetime], list[list[tuple[Any, ...]]]]] = {}
+
+    def reset(self) -> None:
+        self._changes.clear()
+        self._people.clear()
+        self._territory.clear()
+
+    def unit_people(self, unit: str, at: datetime) -> tuple[tuple[str, str, str], ...]:
+        """(post, unit, person) of the unit's petition posts at ``at``, from a cached timeline."""
+        timeline = self._people.get(unit)
+        if timeline is None:
+            points = [EPOCH, *self.changes(unit, UNIT_POSTS)]
+            people = [tuple((post, unit, p) for post in UNIT_POSTS
+                            for p in sorted(self.org.holders(unit, post, t))) for t in points]
+            timeline = self._people[unit] = (points, people)
+        points, people = timeline
+        return people[bisect_right(points, at) - 1]
+
+    def territory_timeline(self, location: str) -> tuple[list[datetime], list[list[Any]]]:
+        """The chain of ``location`` and its post holders over all time: change points, rows."""
+        found = self._territory.get(location)
+        if found is None:
+            points: list[datetime] = []
+            rows: list[list[Any]] = []
+            t: datetime | None = EPOCH
+            while t is not None:
+                chain = self.org.chain(location, t)
+                points.append(t)
+                rows.append([(depth, code, self._level(code), post, person)
+                             for depth, code in enumerate(chain) for post in TERRITORY_POSTS
+                             for person in sorted(self.org.holders(code, post, t))])
+                t = self.next_change(chain, TERRITORY_POSTS, t, parents=True)
+            found = self._territory[location] = (points, rows)
+        return found
+
+    def _level(self, code: str) -> str | None:
+        record = self.org.unit(code)
+        return record.level if record else None
+
+    def changes(self, unit: str, posts: tuple[str, ...], parents: bool = False) -> list[datetime]:
+        key = (unit, posts + (("@parent",) if parents else ()))
+        found = self._changes.get(key)
+        if found is None:
+            record = self.org.unit(unit)
+            points: set[datetime] = set()
+            if record is not None:
+                for post, _person, since, until in record.terms:
+                    if post in posts:
+                        points.add(since)
+                        if until is not None:
+                            points.add(until)
+                if parents:
+                    points.update(since for since, _p in record.parents)
+            found = self._changes[key] = sorted(points)
+        return found
+
+    def next_change(self, units: list[str], posts: tuple[str, ...], after: datetime,
+                    parents: bool = False) -> datetime | None:
+        best = None
+        for unit in units:
+            points = self.changes(unit, posts, parents)
+            i = bisect_right(points, after)
+            if i < len(points) and (best is None or points[i] < best):
+                best = points[i]
+        return best
+
+
+def holding_spans(facts: list[Fact]) -> tuple[list[tuple[Any, ...]], datetime | None]:
+    """[(from_at, unit, handler, leaders, cause)] from the facts, and the closing moment."""
+    from projections.clocks import trace
+
+    state, steps = trace(facts)
+    return spans_of(steps, state.status)
+
+
+def spans_of(steps: list[Any], final_status: str) -> tuple[list[tuple[Any, ...]],
+                                                            datetime | None]:
+    spans: list[tuple[Any, ...]] = []
+    handler: str | None = None
+    holder: str | None = None
+    leaders: tuple[str, ...] = ()
+    last: datetime | None = None
+    for f, _before, holder_after in steps:
+        if holder_after != holder:
+            handler, holder = None, holder_after
+        if f.kind == "HandlerAssigned":
+            handler = f.data["person"]
+        elif f.kind == "LeaderAssigned" and f.data["person"] not in leaders:
+            leaders = tuple(sorted((*leaders, f.data["person"])))
+        at = f.occurred_at if last is None or f.occurred_at > last else last
+        last = at
+        if not spans or spans[-1][1:4] != (holder, handler, leaders):
+            spans.append((at, holder, handler, leaders, f.kind))
+    closed = last if final_status in CLOSED else None
+    return spans, closed
+
+
+def segments(facts: list[Fact], index: OrgIndex,
+             spans: tuple[list[tuple[Any, ...]], datetime | None] | None = None
+             ) -> tuple[list[Segment], datetime | None]:
+    """The holding segments, and the moment the case closed (None while it is open)."""
+    found, closed = spans if spans is not None else holding_spans(facts)
+    return _segments(found, closed, index), closed
+
+
+def _segments(spans: list[tuple[Any, ...]], closed: datetime | None,
+              index: OrgIndex) -> list[Segment]:
+    out: list[Segment] = []
+    for i, (start, unit, handler, leaders, cause) in enumerate(spans):
+        end = spans[i + 1][0] if i + 1 < len(spans) else closed
+        t, why = start, cause
+        while True:
+            nxt = _next(index, unit, handler, t)
+            if nxt is not None and end is not None and nxt >= end:
+                nxt = None
+            seg_end = nxt if nxt is not None else (end if i + 1 < len(spans) else None)
+            people = [("baoan_leader", None, p) for p in leaders]
+            if unit:
+                people += index.unit_people(unit, t)
+            # a handler who no longer holds a post in the unit is not attributed from then on
+            current = handler if handler and unit and index.org.posts_held(
+                handler, unit, t) else None
+            if handler and current is None and why == "post_change":
+                why = "handler_left"
+            if out and out[-1].from_at == t:  # two changes at one instant: keep the later
+                out.pop()
+            out.append(Segment(len(out) + 1, t, seg_end, unit, current, why, tuple(people)))
+            if nxt is None:
+                break
+            t, why = nxt, "post_change"
+    return [Segment(n + 1, s.from_at, s.to_at, s.unit, s.handler, s.cause, s.people)
+            for n, s in enumerate(out)]
+
+
+def _next(index: OrgIndex, unit: str | None, handler: str | None,
+          t: datetime) -> datetime | None:
+    if not unit:
+        return None
+    nxt = index.next_change([unit], UNIT_POSTS, t)
+    if handler:
+        record = index.org.unit(unit)
+        for _post, person, since, until in record.terms if record else ():
+            for point in (since, until):
+                if person == handler and point is not None and point > t and (
+                        nxt is None or point < nxt):
+                    nxt = point
+    return nxt
+
+
+def territory(location: str | None, start: datetime, closed: datetime | None,
+              index: OrgIndex) -> list[TerritoryRow]:
+    """The territorial chain of ``location`` and its post holders, in intervals from ``start``
+    (until the case closed, if it did)."""
+    if not location:
+        return []
+    points, rows = index.territory_timeline(location)
+    out: list[TerritoryRow] = []
+    j = bisect_right(points, start) - 1  # points[0] is EPOCH, so j >= 0
+    while True:
+        a = max(points[j], start)
+        b = points[j + 1] if j + 1 < len(points) else None
+        if b is not None and closed is not None and b >= closed:
+            b = None
+        out.extend(TerritoryRow(a, b, *row) for row in rows[j])
+        if b is None:
+            return out
+        j += 1
+
+
+def clock_days(clock: Any, segs: list[Segment]) -> list[tuple[int, str | None, str | None,
+                                                                datetime, datetime | None,
+                                                                int | None]]:
+    """The clock's interval cut by the segments: (seg, unit, handler, from, to, days)."""
+    out = []
+    start, stop = clock.start_at, clock.stop_at
+    if clock.informational and (stop is None or stop > clock.deadline.due_at):
+        stop = clock.deadline.due_at  # a window counts only while it is open
+    for s in segs:
+        a = max(start, s.from_at)
+        b = s.to_at if stop is None else (stop if s.to_at is None else min(stop, s.to_at))
+        if b is not None and b <= a:
+            continue
+        if s.to_at is not None and s.to_at <= start:
+            continue
+        days = None if b is None else (local_date(b) - local_date(a)).days
+        out.append((s.seq, s.unit, s.handler, a, b, days))
+    return out
+
+
+_LOCAL: dict[datetime, Any] = {}
+
+
+def local_date(dt: datetime) -> Any:
+    """domain.periods.local_date, memoised (the same few instants recur in many rows)."""
+    found = _LOCAL.get(dt)
+    if found is None:
+        if len(_LOCAL) > 200_000:
+            _LOCAL.clear()
+        found = _LOCAL[dt] = _local_date(dt)
+    return found
+
+
+def segment_at(segs: list[Segment], at: datetime) -> Segment | None:
+    found = None
+    for s in segs:
+        if s.from_at <= at:
+            found = s
+    return found

@@ -191,6 +191,10 @@ class OrgDirectory:
         return self.units[self._by_id[originator_id]]
 
     # --- queries -----------------------------------------------------------------------------
+    def unit_code(self, originator_id: UUID) -> str | None:
+        """The code of the unit whose aggregate id this is (None for other aggregates)."""
+        return self._by_id.get(originator_id)
+
     def unit(self, code: str) -> UnitRecord | None:
         return self.units.get(code)
 

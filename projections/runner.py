@@ -111,7 +111,8 @@ class Runner:
         if isinstance(event, Unit.Registered):
             return set()
         if isinstance(event, Unit.Event):
-            return {self.org._by_id[event.originator_id]}
+            code = self.org.unit_code(event.originator_id)
+            return {code} if code else set()
         return set()
 
     # --- earlier facts of the cases in a batch ------------------------------------------------

@@ -150,6 +150,7 @@ def _mount(module: str, name: str, help_text: str) -> None:
 _mount("api.integrity_cli", "integrity", "Tamper evidence: Merkle log, checkpoints, proofs")
 _mount("api.tokens_cli", "token", "API tokens: issue, list, revoke")
 _mount("projections.cli", "projections", "Read models: catch up, rebuild, queries")
+_mount("api.findings_cli", "findings", "Accountability findings, supervisor workflow, dossiers")
 
 
 @cli.command()

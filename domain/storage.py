@@ -152,22 +152,39 @@ class OrjsonTranscoder(Transcoder):
         )
 
     def decode(self, data: bytes) -> Any:
-        return self._restore(orjson.loads(data))
+        obj = orjson.loads(data)
+        tags = data.count(b'"_type_"')
+        if not tags:
+            return obj
+        if type(obj) is dict:
+            # Fast path: domain events keep their datetimes at the top level. Every tag counted in
+            # the raw bytes must be restored here, else fall back to the full walk (which then
+            # sees the already restored values as plain objects).
+            found = 0
+            for key, value in obj.items():
+                if type(value) is dict and len(value) == 2 and _TYPE in value and _DATA in value \
+                        and type(value[_DATA]) is str:
+                    obj[key] = self._tagged(value[_TYPE], value[_DATA])
+                    found += 1
+            if found == tags:
+                return obj
+        return self._restore(obj)
+
+    def _tagged(self, name: str, data: Any) -> Any:
+        if name == "datetime_iso":
+            return datetime.fromisoformat(data)
+        if name == "date_iso":
+            return date.fromisoformat(data)
+        if name == "uuid_hex":
+            return UUID(data)
+        if name == "decimal_str":
+            return Decimal(data)
+        return self.names[name].decode(data)
 
     def _restore(self, o: Any) -> Any:
         if type(o) is dict:
             if len(o) == 2 and _TYPE in o and _DATA in o:
-                name = o[_TYPE]
-                data = self._restore(o[_DATA])
-                if name == "datetime_iso":
-                    return datetime.fromisoformat(data)
-                if name == "date_iso":
-                    return date.fromisoformat(data)
-                if name == "uuid_hex":
-                    return UUID(data)
-                if name == "decimal_str":
-                    return Decimal(data)
-                return self.names[name].decode(data)
+                return self._tagged(o[_TYPE], self._restore(o[_DATA]))
             for k, v in o.items():
                 if type(v) is dict or type(v) is list:
                     o[k] = self._restore(v)

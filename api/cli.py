@@ -17,7 +17,8 @@ from rich.console import Console
 from domain.errors import DomainError
 
 cli = typer.Typer(help="Casetrail — 信访事项全过程留痕与问责审计 (petition case audit trail)",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
 console = Console()
 DbOption = typer.Option(None, "--db", help="Store URL (sqlite:///file.db or postgresql://…)")
 
@@ -139,6 +140,92 @@ def serve(db: str | None = DbOption, host: str = "127.0.0.1", port: int = 8000,
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
+def _when(text: str | None) -> datetime:
+    from domain.org_loader import as_moment
+    from domain.periods import TZ
+    if text is None:
+        return datetime.now(TZ)
+    try:
+        return as_moment(text if "T" in text else datetime.fromisoformat(text).date(), "when")
+    except (DomainError, ValueError):
+        console.print(f"[red]✗ 日期格式无效[/] (date.invalid): {text!r}")
+        raise typer.Exit(2) from None
+
+
+def _views(db: str | None) -> str:
+    from domain.storage import database_url
+    from projections.runner import catch_up
+    url = database_url(db)
+    catch_up(url)
+    return url
+
+
+def _print_rows(rows: list[dict], columns: list[str], as_json: bool) -> None:
+    if as_json:
+        import orjson
+        console.print_json(orjson.dumps(rows, default=str).decode())
+        return
+    from rich.table import Table
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    console.print(table)
+
+
+@cli.command("who-held")
+def who_held(case_no: str, when: str, db: str | None = DbOption,
+             json: bool = typer.Option(False, "--json")) -> None:
+    """Who held CASE_NO at WHEN: unit, handler, petition officer, leader in charge, 包案 leaders,
+    and the territorial chain with its post holders — as they were then."""
+    from projections.queries import who_held as query
+    answer = query(_views(db), case_no, _when(when))
+    if answer is None:
+        console.print(f"[yellow]信访事项 {case_no} 在该时刻尚未登记或不存在[/] (case.not_found)")
+        raise typer.Exit(1)
+    import orjson
+    console.print_json(orjson.dumps(answer, default=str).decode())
+
+
+CLOCK_COLUMNS = ["case_no", "clock", "unit", "start_at", "last_day", "status", "days_late",
+                 "provisional", "policy_version", "calendar_version"]
+
+
+@cli.command()
+def clocks(case_no: str, when: str | None = typer.Argument(None), db: str | None = DbOption,
+           json: bool = typer.Option(False, "--json")) -> None:
+    """Every statutory clock of CASE_NO with its due date and status at WHEN (default: now)."""
+    from projections.queries import clocks_at
+    rows = clocks_at(_views(db), case_no, _when(when))
+    _print_rows([{"case_no": case_no, **r} for r in rows], CLOCK_COLUMNS, json)
+
+
+@cli.command()
+def queue(unit: str, as_of: str = typer.Option(..., "--as-of"), db: str | None = DbOption,
+          json: bool = typer.Option(False, "--json")) -> None:
+    """日审核: everything of UNIT due or overdue as of a date."""
+    from projections.queries import queue as query
+    rows = query(_views(db), unit, _when(as_of).date())
+    _print_rows(rows, CLOCK_COLUMNS, json)
+
+
+@cli.command()
+def dispatch(as_of: str = typer.Option(..., "--as-of"), db: str | None = DbOption,
+             json: bool = typer.Option(False, "--json")) -> None:
+    """周调度: statutory clocks due in the next 7 days, by unit."""
+    from projections.queries import weekly_dispatch
+    by_unit = weekly_dispatch(_views(db), _when(as_of).date())
+    rows = [{"unit": unit, **r} for unit, items in sorted(by_unit.items()) for r in items]
+    _print_rows(rows, ["unit", *CLOCK_COLUMNS], json)
+
+
+@cli.command()
+def overdue(as_of: str = typer.Option(..., "--as-of"), unit: str | None = None,
+            db: str | None = DbOption, json: bool = typer.Option(False, "--json")) -> None:
+    """Open statutory clocks past their deadline as of a date (optionally for one unit)."""
+    from projections.queries import overdue as query
+    _print_rows(query(_views(db), _when(as_of), unit), CLOCK_COLUMNS, json)
+
+
 def _mount(module: str, name: str, help_text: str) -> None:
     try:
         sub = importlib.import_module(module).app
@@ -170,9 +257,8 @@ def verify(db: str | None = DbOption,
 @cli.command()
 def rebuild(db: str | None = DbOption) -> None:
     """Rebuild every read model from the whole event log (with a progress bar)."""
-    from projections.runner import rebuild as run_rebuild
-
     from domain.storage import database_url
+    from projections.runner import rebuild as run_rebuild
     run_rebuild(database_url(db), progress=True)
 
 

@@ -117,6 +117,16 @@ class PetitionCase(Aggregate):
         self.facts: list[Fact] = []
         self.state = CaseState()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> PetitionCase:
+        """The repository copies cached cases before each command; facts are immutable, so a
+        shallow copy of the list and a clone of the state are a full copy."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.facts = list(self.facts)
+        copy.state = self.state.clone()
+        copy._pending_events = list(self._pending_events)
+        return copy
+
     def effective(self) -> list[Fact]:
         """The facts with corrections applied (what the current state is built from)."""
         return effective_facts(self.facts)
@@ -1011,11 +1021,20 @@ def _checked_registration(ctx: Context, case_no: str, f: dict[str, Any]) -> dict
         "petitioners": petitioners, "collective": collective, "headcount": headcount,
         "representatives": [str(r) for r in representatives], "agent": agent,
         "request": _need_text(f.get("request"), "request", "信访请求"),
-        "facts_and_reasons": str(f.get("facts_and_reasons", "")), "accused": accused,
+        "facts_and_reasons": _text(f.get("facts_and_reasons"), "facts_and_reasons"),
+        "accused": accused,
         "attachments": attachments, "repeat_of": repeat_of,
         "same_facts": bool(f.get("same_facts", False)), "original_final": original_final,
         "bypass_of": bypass_of, "is_bypass": bool(f.get("is_bypass", bypass_of is not None)),
     }
+
+
+def _text(value: Any, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _invalid("field.wrong_type", "字段类型错误", f"{field} must be text", field)
+    return value
 
 
 def _petitioners(value: Any, matter: str) -> list[dict[str, Any]]:

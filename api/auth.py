@@ -1,0 +1,163 @@
+"""Bearer tokens and roles: who may call what.
+
+A token is a random secret shown once at issue; only its SHA-256 is stored. Each token belongs
+to a person (who holds a post in a unit) or to a client system, has roles, an acting unit, a
+scope (a unit, with or without the units under it), an expiry, and can be revoked (a new row in
+``api_token_revocations``; the token row itself never changes).
+
+What each role may do is data (:data:`ROLE_ACTIONS`), so the authorisation matrix test is
+generated from it rather than hand-picked.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from api.sidestore import SideStore
+
+ROLES: dict[str, str] = {
+    "registrar": "登记员", "handler": "承办人", "unit_head": "单位负责人",
+    "petition_bureau": "信访部门", "supervisor": "纪检监督", "review_organ": "复查复核机关",
+    "auditor": "只读审计", "integration": "系统对接",
+}
+TRIAGE = {"transfer", "handle_directly", "route_to_organ", "route_out", "mark_repeat"}
+INTAKE = {"receive", "object_to_transfer", "accept", "refuse", "notify_petitioner",
+          "assign_handler"}
+HANDLING = {"open_mediation", "conclude_mediation", "start_hearing", "end_hearing",
+            "issue_reply", "serve_reply", "record_execution", "answer_supervision",
+            "report_assignment", "note"}
+REVIEW = {"accept_review", "issue_review_opinion", "serve_review_opinion", "start_hearing",
+          "end_hearing", "note"}
+READ = {"read", "list"}
+# role -> the commands ("register", a COMMANDS name) and reads it may perform
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "registrar": frozenset({"register", *TRIAGE, *INTAKE, "evaluate", "request_review",
+                            "withdraw", "correct", "note", *READ}),
+    "handler": frozenset({*INTAKE, *HANDLING, "extend", "approve_reply", "withdraw", "correct",
+                          *READ}),
+    "unit_head": frozenset({*INTAKE, *HANDLING, "extend", "approve_reply", "assign_leader",
+                            "correct", *READ}),
+    "petition_bureau": frozenset({"register", *TRIAGE, *INTAKE, *HANDLING, "resolve_objection",
+                                  "assign_leader", "evaluate", "request_review", "supervise",
+                                  "withdraw", "correct", "extend", "approve_reply", *READ,
+                                  "export", "access_log"}),
+    "supervisor": frozenset({"supervise", "note", *READ, "access_log", "export"}),
+    "review_organ": frozenset({*REVIEW, "request_review", *READ}),
+    "auditor": frozenset({*READ, "access_log"}),
+    "integration": frozenset({"register", *TRIAGE, *INTAKE, *HANDLING, *REVIEW,
+                              "resolve_objection", "assign_leader", "evaluate", "request_review",
+                              "supervise", "withdraw", "correct", "extend", "approve_reply",
+                              *READ, "export", "import"}),
+}
+# roles whose work needs the petitioner's name, ID number, phone and address
+SEES_PERSONAL = frozenset({"registrar", "handler", "petition_bureau", "supervisor",
+                           "review_organ", "integration"})
+TOKEN_PREFIX = "ct_"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as its token describes it."""
+
+    token_id: str
+    subject: str
+    kind: str  # "person" | "client"
+    unit: str
+    scope_unit: str
+    include_subunits: bool
+    roles: frozenset[str]
+    person: str | None = None
+    post: str | None = None
+    expires_at: str = ""
+
+    def may(self, action: str) -> bool:
+        return any(action in ROLE_ACTIONS.get(r, ()) for r in self.roles)
+
+    @property
+    def sees_personal(self) -> bool:
+        return bool(self.roles & SEES_PERSONAL)
+
+    def actor(self) -> dict[str, Any]:
+        """The actor recorded on every event this caller writes: from the token, never the body."""
+        if self.kind == "person":
+            return {"unit": self.unit, "person": self.person, "post": self.post}
+        return {"unit": self.unit, "client": self.subject}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"token_id": self.token_id, "subject": self.subject, "kind": self.kind,
+                "unit": self.unit, "scope_unit": self.scope_unit,
+                "include_subunits": self.include_subunits, "roles": sorted(self.roles),
+                "person": self.person, "post": self.post, "expires_at": self.expires_at}
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class TokenStore:
+    def __init__(self, side: SideStore) -> None:
+        self.side = side
+
+    def issue(self, *, subject: str, kind: str, unit: str, roles: list[str], now: datetime,
+              ttl: timedelta, person: str | None = None, post: str | None = None,
+              scope_unit: str | None = None, include_subunits: bool = True,
+              issued_by: str = "cli", note: str = "") -> tuple[str, Principal]:
+        """A new token: (the secret, shown once; what it grants)."""
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token_id = "tok_" + secrets.token_hex(8)
+        row = {"token_id": token_id, "secret_hash": hash_secret(secret), "subject": subject,
+               "kind": kind, "person": person, "post": post, "unit": unit,
+               "scope_unit": scope_unit or unit, "include_subunits": int(include_subunits),
+               "roles": orjson.dumps(sorted(set(roles))).decode(), "issued_at": _iso(now),
+               "expires_at": _iso(now + ttl), "issued_by": issued_by, "note": note}
+        self.side.insert_ignore("api_tokens", row)
+        return secret, self._principal(row)
+
+    def revoke(self, token_id: str, now: datetime, by: str = "cli", reason: str = "") -> bool:
+        if not self.side.query("SELECT 1 FROM api_tokens WHERE token_id = ?", (token_id,)):
+            return False
+        self.side.insert_ignore("api_token_revocations", {
+            "token_id": token_id, "revoked_at": _iso(now), "revoked_by": by, "reason": reason})
+        return True
+
+    def verify(self, secret: str, now: datetime) -> Principal | None:
+        """The token's grant if the secret is known, unexpired and not revoked."""
+        rows = self.side.query(
+            "SELECT t.token_id, t.subject, t.kind, t.person, t.post, t.unit, t.scope_unit, "
+            "t.include_subunits, t.roles, t.expires_at FROM api_tokens t "
+            "LEFT JOIN api_token_revocations r ON r.token_id = t.token_id "
+            "WHERE t.secret_hash = ? AND r.token_id IS NULL", (hash_secret(secret),))
+        if not rows or rows[0][9] <= _iso(now):
+            return None
+        return self._principal(dict(zip(
+            ("token_id", "subject", "kind", "person", "post", "unit", "scope_unit",
+             "include_subunits", "roles", "expires_at"), rows[0])))
+
+    def list(self) -> list[dict[str, Any]]:
+        rows = self.side.query(
+            "SELECT t.token_id, t.subject, t.kind, t.unit, t.scope_unit, t.include_subunits, "
+            "t.roles, t.issued_at, t.expires_at, r.revoked_at FROM api_tokens t "
+            "LEFT JOIN api_token_revocations r ON r.token_id = t.token_id ORDER BY t.issued_at")
+        keys = ("token_id", "subject", "kind", "unit", "scope_unit", "include_subunits", "roles",
+                "issued_at", "expires_at", "revoked_at")
+        out = [dict(zip(keys, r)) for r in rows]
+        for d in out:
+            d["roles"] = orjson.loads(d["roles"])
+            d["include_subunits"] = bool(d["include_subunits"])
+        return out
+
+    @staticmethod
+    def _principal(row: dict[str, Any]) -> Principal:
+        return Principal(row["token_id"], row["subject"], row["kind"], row["unit"],
+                         row["scope_unit"], bool(row["include_subunits"]),
+                         frozenset(orjson.loads(row["roles"])), row.get("person"),
+                         row.get("post"), row["expires_at"])

@@ -1,0 +1,193 @@
+"""Dependencies shared by the routes: the services, the caller, the case it may see, headers."""
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import orjson
+from eventsourcing.application import AggregateNotFoundError
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
+
+from api.access_log import AccessLog
+from api.auth import Principal, TokenStore
+from api.case_index import CaseIndex
+from api.idempotency import Idempotency, check_key
+from api.problems import Problem
+from api.sidestore import SideStore
+from api.visibility import Lens, Profile, can_see, lens_for, profile_of
+from domain.application import Casetrail
+from domain.case import case_id_for
+from domain.case_state import CaseState, Fact, effective_facts, fold
+from domain.errors import NotFound
+
+
+@dataclass
+class Services:
+    core: Casetrail
+    side: SideStore
+    tokens: TokenStore
+    access: AccessLog
+    idempotency: Idempotency
+    index: CaseIndex
+
+    def close(self) -> None:
+        self.side.close()
+        self.core.close()
+
+
+class OrjsonRoute(APIRoute):
+    """Parse JSON bodies with orjson: strict UTF-8 (no lone surrogates), no NaN, faster."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            body = await request.body()
+            kind = request.headers.get("content-type", "")
+            if body and ("json" in kind and "ndjson" not in kind):
+                try:
+                    request._json = orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    raise Problem(400, "body.malformed_json", "请求体不是有效的JSON",
+                                  "The request body is not valid JSON (UTF-8, RFC 8259)",
+                                  "body") from None
+            return await original(request)
+
+        return handler
+
+
+async def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+BEARER = HTTPBearer(auto_error=False, description="A token from `casetrail token issue`")
+
+
+async def principal(svc: ServicesDep,
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+              ) -> Principal:
+    secret = credentials.credentials if credentials else ""
+    if not secret.strip():
+        raise Problem(401, "auth.required", "需要身份认证",
+                      "Send 'Authorization: Bearer <token>' (issue one with `casetrail token "
+                      "issue`)", "Authorization")
+    verify, now = svc.tokens.verify, svc.core.clock()
+    # a pooled PostgreSQL connection may have to be waited for: not on the event loop
+    who = await run_in_threadpool(verify, secret.strip(), now) if svc.side.postgres else \
+        verify(secret.strip(), now)
+    if who is None:
+        raise Problem(401, "auth.invalid_token", "令牌无效、已过期或已撤销",
+                      "The token is unknown, expired or revoked", "Authorization")
+    return who
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal)]
+
+
+def require(p: Principal, action: str) -> None:
+    if not p.may(action):
+        raise Problem(403, "auth.forbidden", "当前角色无权执行此操作",
+                      f"None of the roles {sorted(p.roles)} may {action}", "Authorization")
+
+
+def permit(action: str) -> Any:
+    """A dependency: the caller, if one of its roles may ``action`` (checked before the body)."""
+    async def dependency(p: CurrentPrincipal) -> Principal:
+        require(p, action)
+        return p
+    return Depends(dependency)
+
+
+def case_not_found(case_no: str) -> NotFound:
+    return NotFound("case.not_found", "信访事项不存在", f"No case {case_no!r}", "case_no")
+
+
+@dataclass
+class Snapshot:
+    """A read-only copy of a case: its facts and the state folded from them."""
+
+    facts: list[Fact]
+    state: CaseState
+
+    @property
+    def version(self) -> int:
+        return len(self.facts)
+
+    def effective(self) -> list[Fact]:
+        return effective_facts(self.facts)
+
+
+def snapshot(core: Casetrail, case_no: str, version: int | None = None) -> Snapshot:
+    """Reads skip the library's deep copy of the cached aggregate (it grows with the history):
+    the facts are immutable, so a copy of the list, folded again, is a consistent snapshot."""
+    if version is not None:
+        case = core.get_case(case_no, version=version)
+        return Snapshot(list(case.facts), case.state)
+    try:
+        case = core.repository.get(case_id_for(case_no), deepcopy_from_cache=False)
+    except AggregateNotFoundError:
+        raise case_not_found(case_no) from None
+    facts = list(case.facts)
+    return Snapshot(facts, fold(facts))
+
+
+@dataclass
+class Visible:
+    case: Snapshot
+    profile: Profile
+    lens: Lens
+
+
+def visible_case(svc: Services, p: Principal, case_no: str) -> Visible:
+    """The case if the caller's scope covers it; otherwise the same 404 as a missing case."""
+    case = snapshot(svc.core, case_no)
+    org, now = svc.core.refresh_org(), svc.core.clock()
+    prof = profile_of(case.facts)
+    if not can_see(p, prof, org, now):
+        raise case_not_found(case_no)
+    return Visible(case, prof, lens_for(p, prof, org, now))
+
+
+def check_refs(svc: Services, p: Principal, field: str, *case_nos: str | None) -> None:
+    """Other cases named in a command must be visible too (their existence is not revealed)."""
+    for no in case_nos:
+        if no is None:
+            continue
+        try:
+            visible_case(svc, p, no)
+        except NotFound:
+            raise Problem(422, "case.unknown_original", "关联的原信访事项不存在",
+                          f"Unknown case {no!r}", field) from None
+
+
+async def if_match(if_match: Annotated[str | None, Header(
+        description='The case version the write expects, e.g. "7" (from ETag)')] = None,
+             ) -> int | None:
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        raise Problem(400, "if_match.invalid", "If-Match格式无效",
+                      'If-Match must be a case version such as "7"', "If-Match")
+    return int(raw)
+
+
+async def idempotency_key(idempotency_key: Annotated[str | None, Header(
+        description="Retry-safe key: a repeat returns the first result, writes nothing")] = None,
+                    ) -> str | None:
+    return check_key(idempotency_key)
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+Reader = Annotated[Principal, permit("read")]

@@ -1,0 +1,168 @@
+"""Cases: register, every command of the core, and the reads (case, history, as of T, list,
+responsibility). Reads of personal data or accusation content are written to the access log."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from api.auth import Principal
+from api.deps import (
+    IdempotencyKey,
+    IfMatch,
+    OrjsonRoute,
+    Reader,
+    Services,
+    ServicesDep,
+    check_refs,
+    permit,
+    snapshot,
+    visible_case,
+)
+from api.idempotency import fingerprint
+from api.present import case_view, history_view, occurred_by, recorded_version, responsibility
+from api.problems import OrjsonResponse, Problem
+from api.schemas import (
+    COMMAND_MODELS,
+    BusinessTime,
+    CaseList,
+    CaseOut,
+    CommandOut,
+    HistoryOut,
+    RegisterIn,
+    ResponsibilityOut,
+)
+from api.visibility import CONTENT_FIELDS, listable
+from domain.application import Result
+
+router = APIRouter(prefix="/cases", tags=["cases"], route_class=OrjsonRoute)
+CaseNoPath = Annotated[str, Path(max_length=64, description="信访件编号")]
+REFS = {"mark_repeat": "original"}
+
+
+def _written(result: Result, status: int = 200) -> Response:
+    body = {"case_no": result.case_no, "version": result.version, "position": result.position}
+    headers = {"ETag": f'"{result.version}"'}
+    if status == 201:
+        headers["Location"] = f"/cases/{result.case_no}"
+    return Response(orjson.dumps(body), status_code=status, headers=headers,
+                    media_type="application/json")
+
+
+def _once(svc: Services, p: Principal, key: str | None, request: Request, body: BaseModel,
+          act: Callable[[], Response]) -> Response:
+    fp = fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
+    return svc.idempotency.run(p.token_id, key, fp, svc.core.clock(), act)
+
+
+@router.post("", status_code=201, response_model=CommandOut, summary="登记 register a case")
+def register(body: RegisterIn, svc: ServicesDep, p: Annotated[Principal, permit("register")], key: IdempotencyKey,
+             request: Request) -> Response:
+
+    def act() -> Response:
+        check_refs(svc, p, "repeat_of", body.repeat_of)
+        check_refs(svc, p, "bypass_of", body.bypass_of)
+        result = svc.core.register_case(p.actor(), body.occurred_at, body.case_no,
+                                        **body.fields())
+        return _written(result, 201)
+    return _once(svc, p, key, request, body, act)
+
+
+def _guard(svc: Services, p: Principal, case_no: str, name: str, args: dict[str, Any]) -> None:
+    seen = visible_case(svc, p, case_no)
+    if name in REFS:
+        check_refs(svc, p, REFS[name], args.get(REFS[name]))
+    if seen.lens.walled and name == "correct" and args.get("field") in CONTENT_FIELDS:
+        raise Problem(403, "confidential.forbidden", "无权更正检举控告内容",
+                      "This caller may not change the accusation's protected fields", "field")
+
+
+def _command_endpoint(name: str, model: type[BaseModel]) -> Callable[..., Response]:
+    def endpoint(case_no: CaseNoPath, body: Any, svc: ServicesDep, p: Any,
+                 expected: IfMatch, key: IdempotencyKey, request: Request) -> Response:
+        args = body.model_dump(exclude_unset=True, exclude={"occurred_at"})
+
+        def act() -> Response:
+            _guard(svc, p, case_no, name, args)
+            return _written(svc.core.execute(case_no, name, p.actor(), body.occurred_at,
+                                             expected, **args))
+        return _once(svc, p, key, request, body, act)
+
+    endpoint.__annotations__ = {**endpoint.__annotations__, "body": model,
+                                "p": Annotated[Principal, permit(name)]}
+    endpoint.__name__ = name
+    return endpoint
+
+
+for _name, _model in COMMAND_MODELS.items():
+    router.add_api_route(f"/{{case_no}}/{_name}", _command_endpoint(_name, _model),
+                         methods=["POST"], response_model=CommandOut, name=_name,
+                         summary=(_model.__doc__ or _name).splitlines()[0][:80])
+
+
+def _log(svc: Services, p: Principal, endpoint: str, case_no: str, lens: Any) -> None:
+    svc.access.record(p, svc.core.clock(), "GET", endpoint, case_no, lens.revealed, lens.withheld)
+
+
+@router.get("", response_model=CaseList, summary="cases in the caller's scope")
+def list_cases(svc: ServicesDep, p: Annotated[Principal, permit("list")],
+               status: Annotated[str | None, Query(max_length=64)] = None,
+               holder: Annotated[str | None, Query(max_length=128)] = None,
+               matter_type: Annotated[str | None, Query(max_length=64)] = None,
+               registered_from: BusinessTime | None = None,
+               registered_until: BusinessTime | None = None,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Response:
+    org, now = svc.core.refresh_org(), svc.core.clock()
+    rows = [e.row() for e in svc.index.between(registered_from, registered_until)
+            if listable(p, e.profile, org, now)]
+    rows = [r for r in rows if (status is None or r["status"] == status)
+            and (holder is None or r["holder"] == holder)
+            and (matter_type is None or r["matter_type"] == matter_type)]
+    return OrjsonResponse({"total": len(rows), "items": rows[offset:offset + limit]})
+
+
+@router.get("/{case_no}", response_model=CaseOut, summary="the case now")
+def get_case(case_no: CaseNoPath, svc: ServicesDep, p: Reader) -> Response:
+    seen = visible_case(svc, p, case_no)
+    view = case_view(seen.case.state, seen.case.effective(), seen.lens)
+    _log(svc, p, "/cases/{case_no}", case_no, seen.lens)
+    return OrjsonResponse(view, headers={"ETag": f'"{seen.case.version}"'})
+
+
+@router.get("/{case_no}/history", response_model=HistoryOut, summary="every recorded event")
+def get_history(case_no: CaseNoPath, svc: ServicesDep, p: Reader) -> Response:
+    seen = visible_case(svc, p, case_no)
+    view = history_view(seen.case, seen.lens)
+    _log(svc, p, "/cases/{case_no}/history", case_no, seen.lens)
+    return OrjsonResponse(view)
+
+
+@router.get("/{case_no}/as-of", response_model=CaseOut, summary="the case as of a moment")
+def get_as_of(case_no: CaseNoPath, at: BusinessTime, svc: ServicesDep, p: Reader,
+              sense: Literal["recorded", "occurred"] = "recorded") -> dict[str, Any]:
+    """``recorded``: what the system knew at ``at``. ``occurred``: what had happened by ``at``
+    in business time, as the record (corrections included) says now."""
+    seen = visible_case(svc, p, case_no)
+    if sense == "recorded":
+        then = snapshot(svc.core, case_no, recorded_version(seen.case, at))
+        state, facts = then.state, then.effective()
+    else:
+        state, facts = occurred_by(seen.case, at)
+    view = case_view(state, facts, seen.lens)
+    _log(svc, p, "/cases/{case_no}/as-of", case_no, seen.lens)
+    return {**view, "as_of": {"at": at, "sense": sense}}
+
+
+@router.get("/{case_no}/responsibility", response_model=ResponsibilityOut,
+            summary="who was responsible at a moment")
+def get_responsibility(case_no: CaseNoPath, svc: ServicesDep, p: Reader,
+                       at: BusinessTime | None = None) -> dict[str, Any]:
+    seen = visible_case(svc, p, case_no)
+    moment: datetime = at or svc.core.clock()
+    state, _ = occurred_by(seen.case, moment)
+    return responsibility(state, svc.core.refresh_org(), moment)

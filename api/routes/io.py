@@ -1,0 +1,335 @@
+"""Bulk import and export in NDJSON.
+
+One line per act, in log order::
+
+    {"organisation": {...}}                                  # optional first line (export adds it)
+    {"case_no": "XF1", "command": "register", "occurred_at": "...", "actor": {...}, "args": {...}}
+    {"case_no": "XF1", "command": "transfer", "occurred_at": "...", "actor": {...}, "args": {...}}
+
+Import keeps each act's business time; its recorded time is the import time, so back-filling
+stays visible. Each line is validated by the same request models and the same domain rules as the
+API. A bad line is reported with its number and nothing of that case is written (nor of cases
+that name it); the other cases are written in one transaction. Export writes the same lines, so
+an export imports into an empty store and reproduces the same cases.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, JsonValue, ValidationError
+from starlette.responses import StreamingResponse
+
+from api.auth import Principal
+from api.deps import OrjsonRoute, Services, ServicesDep, permit, snapshot
+from api.problems import Problem
+from api.schemas import COMMAND_MODELS, BusinessTime, CaseNo, Code, RegisterIn, Strict, Text
+from api.visibility import covers, lens_for, listable
+from domain.application import Batch
+from domain.errors import DomainError
+from domain.organisation import OrgDirectory
+
+router = APIRouter(tags=["import/export"], route_class=OrjsonRoute)
+
+EVENT_ARGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Transferred": ("transfer", ("to_unit", "mode", "due_date", "note")),
+    "HandledDirectly": ("handle_directly", ("note",)),
+    "RoutedToOrgan": ("route_to_organ", ("organ_kind", "to_unit", "basis")),
+    "RoutedOut": ("route_out", ("item", "procedure")),
+    "MarkedRepeat": ("mark_repeat", ("original", "reason")),
+    "Received": ("receive", ()),
+    "ObjectionRaised": ("object_to_transfer", ("reasons",)),
+    "ObjectionResolved": ("resolve_objection", ("resolution", "reason")),
+    "PetitionerNotified": ("notify_petitioner", ("kind", "method", "content")),
+    "Accepted": ("accept", ()),
+    "AcceptanceRefused": ("refuse", ("reason", "basis")),
+    "HandlerAssigned": ("assign_handler", ("person",)),
+    "LeaderAssigned": ("assign_leader", ("person",)),
+    "Noted": ("note", ("text", "kind")),
+    "MediationOpened": ("open_mediation", ("track", "mediator")),
+    "MediationConcluded": ("conclude_mediation", ("outcome", "agreement_digest")),
+    "HearingStarted": ("start_hearing", ()),
+    "HearingEnded": ("end_hearing", ()),
+    "ExtensionGranted": ("extend", ("days", "reason", "approver", "petitioner_told")),
+    "ReplyIssued": ("issue_reply", ("opinion", "request", "facts_and_reasons", "legal_basis",
+                                    "rights_notice", "document_digest")),
+    "ReplyApproved": ("approve_reply", ("approver",)),
+    "ReplyServed": ("serve_reply", ("method", "outcome")),
+    "OpinionExecuted": ("record_execution", ("details",)),
+    "Evaluated": ("evaluate", ("target", "value", "reason")),
+    "ReviewRequested": ("request_review", ("organ", "level")),
+    "ReviewAccepted": ("accept_review", ()),
+    "ReviewOpinionIssued": ("issue_review_opinion", ("opinion", "reasons", "legal_basis")),
+    "ReviewOpinionServed": ("serve_review_opinion", ("method", "outcome")),
+    "SupervisionIssued": ("supervise", ("kind", "due_date", "content", "target_unit")),
+    "SupervisionAnswered": ("answer_supervision", ("number", "content")),
+    "AssignmentReported": ("report_assignment", ("report",)),
+    "Withdrawn": ("withdraw", ("reason",)),
+    "Corrected": ("correct", ("target_version", "field", "value", "reason")),
+}
+# derived by the core from another act, not imported as lines of their own
+DERIVED = frozenset({"LinkedPetition"})
+REGISTRATION_DERIVED = ("case_no", "registering_unit", "at_petition_bureau", "original_final")
+
+
+class LineActor(Strict):
+    unit: Code
+    person: Code | None = None
+    post: Code | None = None
+    on_behalf_of: Text | None = None
+
+
+class ActLine(Strict):
+    case_no: CaseNo
+    command: Code
+    occurred_at: BusinessTime
+    actor: LineActor
+    args: dict[str, JsonValue] = {}
+    recorded_at: str | None = None  # the original recording time, for reference only
+
+
+class OrgLine(Strict):
+    organisation: dict[str, JsonValue]
+
+
+@dataclass
+class Step:
+    line: int
+    case_no: str
+    command: str
+    occurred_at: datetime
+    actor: dict[str, Any]
+    args: dict[str, Any]
+
+
+@dataclass
+class Report:
+    lines: int = 0
+    rejected: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cases: set[str] = field(default_factory=set)
+    events: int = 0
+    position: int | None = None
+    organisation: str = "absent"
+
+    def reject(self, case_no: str, line: int, code: str, title: str, detail: str,
+               where: str | None) -> None:
+        self.rejected.setdefault(case_no, {"line": line, "case_no": case_no, "code": code,
+                                           "title": title, "detail": detail, "field": where})
+
+    def as_dict(self, dry_run: bool) -> dict[str, Any]:
+        return {"dry_run": dry_run, "lines": self.lines, "organisation": self.organisation,
+                "cases_imported": len(self.cases), "events_written": self.events,
+                "position": self.position,
+                "rejected": sorted(self.rejected.values(), key=lambda r: r["line"])}
+
+
+def _parse(body: bytes, report: Report, p: Principal | None, svc: Services) -> tuple[
+        list[Step], dict[str, Any] | None]:
+    steps: list[Step] = []
+    spec: dict[str, Any] | None = None
+    for number, raw in enumerate(body.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        report.lines += 1
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise Problem(400, "import.malformed_line", "导入行不是有效的JSON",
+                          f"Line {number} is not valid JSON; nothing was imported", "body",
+                          line=number) from None
+        if isinstance(data, dict) and "organisation" in data and not steps and spec is None:
+            spec = _validated(OrgLine, data, number).organisation  # type: ignore[attr-defined]
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("case_no"), str):
+            raise Problem(422, "import.no_case", "导入行缺少信访件编号",
+                          f"Line {number} names no case; nothing was imported", "case_no",
+                          line=number)
+        step = _step(number, data, report, p)
+        if step is not None:
+            steps.append(step)
+    return steps, spec
+
+
+def _validated(model: type[BaseModel], data: Any, number: int) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err.get("loc", ()))
+        raise LineError(number, "field.invalid", "导入行字段无效", f"{where}: {err['msg']}",
+                        where) from None
+
+
+class LineError(Exception):
+    def __init__(self, line: int, code: str, zh: str, en: str, where: str | None) -> None:
+        super().__init__(en)
+        self.line, self.code, self.zh, self.en, self.where = line, code, zh, en, where
+
+
+def _step(number: int, data: dict[str, Any], report: Report, p: Principal | None
+          ) -> Step | None:
+    case_no = data["case_no"]
+    try:
+        line: Any = _validated(ActLine, data, number)
+        if line.command == "register":
+            args = _validated(RegisterIn, line.args, number).fields()  # type: ignore[attr-defined]
+        elif line.command in COMMAND_MODELS:
+            args = _validated(COMMAND_MODELS[line.command], line.args, number).model_dump(
+                exclude_unset=True, exclude={"occurred_at"})
+        else:
+            raise LineError(number, "command.unknown", "未知的办理环节",
+                            f"Unknown command {line.command!r}", "command")
+    except LineError as e:
+        report.reject(case_no, e.line, e.code, e.zh, e.en, e.where)
+        return None
+    actor = {k: v for k, v in line.actor.model_dump().items() if v is not None}
+    if p is not None:
+        actor["client"] = p.subject
+    return Step(number, case_no, line.command, line.occurred_at, actor, args)
+
+
+def _attempt(svc: Services, steps: list[Step], report: Report, p: Principal | None) -> Batch:
+    batch = Batch(svc.core)
+    org, now = batch.org, svc.core.clock()
+    known = svc.index.refresh()
+    for s in steps:
+        if s.case_no in report.rejected:
+            continue
+        try:
+            _scope(p, s, org, now, known)
+            if s.command == "register":
+                batch.register(s.actor, s.occurred_at, s.case_no, **s.args)
+            else:
+                batch.execute(s.case_no, s.command, s.actor, s.occurred_at, None, **s.args)
+        except DomainError as e:
+            report.reject(s.case_no, s.line, e.code, e.zh, e.en, e.field)
+    return batch
+
+
+def _scope(p: Principal | None, s: Step, org: OrgDirectory, now: datetime,
+           known: dict[str, Any]) -> None:
+    if p is None:
+        return
+    if not covers(p, s.actor["unit"], org, now):
+        raise DomainError("actor.out_of_scope", "办理单位不在令牌范围内",
+                          f"{s.actor['unit']} is outside the token's scope", "actor")
+    if s.case_no in known and not listable(p, known[s.case_no].profile, org, now):
+        raise DomainError("case.exists", "该信访件编号已登记", f"Case {s.case_no} already exists",
+                          "case_no")
+
+
+def import_ndjson(svc: Services, body: bytes, p: Principal | None = None,
+                  dry_run: bool = False) -> dict[str, Any]:
+    """Validate and write an NDJSON history; ``p`` None is a trusted (CLI) import."""
+    report = Report()
+    steps, spec = _parse(body, report, p, svc)
+    if spec is not None:
+        report.organisation = _organisation(svc, spec, p, dry_run)
+    while True:
+        before = len(report.rejected)
+        batch = _attempt(svc, steps, report, p)
+        if len(report.rejected) == before:
+            break
+    if batch.touched:
+        report.cases = set(batch.touched)
+        report.events = sum(len(c.pending_events) for c in batch.cases.values())
+        if not dry_run:
+            results = batch.commit()
+            report.position = max((r.position or 0) for r in results) or None
+    return report.as_dict(dry_run)
+
+
+def _organisation(svc: Services, spec: dict[str, Any], p: Principal | None,
+                  dry_run: bool) -> str:
+    org = svc.core.refresh_org()
+    units = [u.get("code") for u in spec.get("units") or [] if isinstance(u, dict)]
+    if org.units and all(u in org.units for u in units):
+        return "already present"
+    if org.units:
+        raise Problem(409, "org.exists", "组织机构已存在且与导入不一致",
+                      "The store already holds a different organisation", "organisation")
+    if dry_run:
+        return "would be loaded"
+    svc.core.load_organisation(spec, recorded_by=p.subject if p else "import")
+    return "loaded"
+
+
+@router.post("/import", summary="import an NDJSON history (one act per line)",
+             openapi_extra={"requestBody": {"content": {"application/x-ndjson": {
+                 "schema": {"type": "string"}}}, "required": True}})
+async def import_history(request: Request, svc: ServicesDep, p: Annotated[Principal, permit("import")],
+                         dry_run: bool = False) -> dict[str, Any]:
+    body = await request.body()
+    return await run_in_threadpool(import_ndjson, svc, body, p, dry_run)
+
+
+# --- export --------------------------------------------------------------------------------------
+def org_spec(org: OrgDirectory) -> dict[str, Any]:
+    units, moves, appointments = [], [], []
+    for u in org.units.values():
+        (since, parent), *later = u.parents
+        units.append({"code": u.code, "name": u.name, "level": u.level, "kind": u.kind,
+                      "parent": parent, "since": since})
+        moves += [{"unit": u.code, "parent": par, "from": t} for t, par in later]
+        appointments += [{"unit": u.code, "post": t[0], "person": t[1], "from": t[2],
+                          "until": t[3]} for t in u.terms]
+    return {"levels": org.levels, "posts": org.posts, "units": units, "moves": moves,
+            "people": [{"code": c, "name": n} for c, n in org.persons.items()],
+            "appointments": appointments}
+
+
+def act_line(case_no: str, f: Any) -> dict[str, Any] | None:
+    actor = {k: v for k, v in f.actor.items() if k != "client" and v is not None}
+    if f.kind == "Registered":
+        command, args = "register", {k: v for k, v in f.data.items()
+                                     if k not in REGISTRATION_DERIVED}
+    elif f.kind in DERIVED:
+        return None
+    else:
+        command, names = EVENT_ARGS[f.kind]
+        data = {**f.data, "value": f.data["new_value"]} if f.kind == "Corrected" else f.data
+        args = {k: data[k] for k in names if k in data}
+    return {"case_no": case_no, "command": command, "occurred_at": f.occurred_at,
+            "actor": actor, "args": args, "recorded_at": f.recorded_at.isoformat()}
+
+
+def export_lines(svc: Services, p: Principal, unit: str | None, start: datetime | None,
+                 end: datetime | None, organisation: bool) -> Iterator[bytes]:
+    org, now = svc.core.refresh_org(), svc.core.clock()
+    chosen = [e for e in svc.index.between(start, end) if listable(p, e.profile, org, now)
+              and (unit is None or any(u == unit or org.is_within(u, unit, now)
+                                       for u in e.profile.held))]
+    if organisation:
+        yield orjson.dumps({"organisation": org_spec(org)}) + b"\n"
+    order = sorted((pos, e.state.case_no, v) for e in chosen
+                   for v, pos in enumerate(e.positions, start=1))
+    facts: dict[str, list[Any]] = {}
+    for e in chosen:
+        case = snapshot(svc.core, e.state.case_no)
+        facts[e.state.case_no] = case.facts
+        lens = lens_for(p, e.profile, org, now)
+        lens.registration(case.facts[0].data)
+        svc.access.record(p, now, "GET", "/export", e.state.case_no, lens.revealed, set())
+    for _, case_no, version in order:
+        line = act_line(case_no, facts[case_no][version - 1])
+        if line is not None:
+            yield orjson.dumps(line) + b"\n"
+
+
+@router.get("/export", summary="export cases as NDJSON (all, a unit's, or a period's)",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+def export(svc: ServicesDep, p: Annotated[Principal, permit("export")],
+           unit: Annotated[str | None, Query(max_length=128)] = None,
+           registered_from: BusinessTime | None = None,
+           registered_until: BusinessTime | None = None,
+           organisation: bool = True) -> StreamingResponse:
+    if unit is not None and svc.core.refresh_org().unit(unit) is None:
+        raise Problem(404, "unit.not_found", "单位不存在", f"No unit {unit!r}", "unit")
+    lines = list(export_lines(svc, p, unit, registered_from, registered_until, organisation))
+    return StreamingResponse(iter(lines), media_type="application/x-ndjson")

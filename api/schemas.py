@@ -1,0 +1,209 @@
+"""Request and response models. Requests forbid unknown fields and use strict types; business
+times must carry a zone. One model per command is generated from the aggregate's method
+signature, so the API cannot drift from the core (``COMMANDS`` is the shared registry).
+"""
+from __future__ import annotations
+
+import inspect
+import typing
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    create_model,
+)
+
+from domain.application import COMMANDS
+from domain.case import PetitionCase
+
+MIN_YEAR, MAX_YEAR = 1949, 2100
+
+
+def _bounded(t: datetime) -> datetime:
+    if not MIN_YEAR <= t.year <= MAX_YEAR:
+        raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+    return t
+
+
+BusinessTime = Annotated[AwareDatetime, AfterValidator(_bounded)]
+Text = Annotated[StrictStr, StringConstraints(max_length=20_000)]
+Code = Annotated[StrictStr, StringConstraints(min_length=1, max_length=128)]
+CaseNo = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+Version = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Petitioner(Strict):
+    name: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
+    id_number: Annotated[StrictStr, StringConstraints(max_length=64)] | None = None
+    phone: Annotated[StrictStr, StringConstraints(max_length=64)] | None = None
+    address: Annotated[StrictStr, StringConstraints(max_length=500)] | None = None
+
+
+class Agent(Strict):
+    name: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
+    phone: Annotated[StrictStr, StringConstraints(max_length=64)] | None = None
+    relation: Text | None = None
+    authorisation: Text | None = None
+
+
+class Accused(Strict):
+    units: list[Code] = Field(default_factory=list, max_length=50)
+    persons: list[Code] = Field(default_factory=list, max_length=50)
+    names: list[Text] = Field(default_factory=list, max_length=50)
+    description: Text = ""
+
+
+class Attachment(Strict):
+    name: Annotated[StrictStr, StringConstraints(min_length=1, max_length=500)]
+    sha256: Annotated[StrictStr, StringConstraints(max_length=64)]
+
+
+class RegisterIn(Strict):
+    """登记: the intake record (arts. 17–23). The registering unit is the caller's unit."""
+
+    case_no: CaseNo | None = None
+    occurred_at: BusinessTime | None = None
+    channel: Code
+    matter_type: Code
+    category: Code
+    location: Code
+    petitioners: list[Petitioner] = Field(default_factory=list, max_length=500)
+    collective: StrictBool | None = None
+    headcount: Count | None = None
+    representatives: list[Annotated[StrictStr, StringConstraints(max_length=200)]] = Field(
+        default_factory=list, max_length=50)
+    agent: Agent | None = None
+    request: Text
+    facts_and_reasons: Text = ""
+    accused: Accused | None = None
+    attachments: list[Attachment] = Field(default_factory=list, max_length=200)
+    repeat_of: CaseNo | None = None
+    same_facts: StrictBool = False
+    bypass_of: CaseNo | None = None
+    is_bypass: StrictBool | None = None
+
+    def fields(self) -> dict[str, Any]:
+        data = self.model_dump(exclude_unset=True, exclude={"case_no", "occurred_at"})
+        return {k: v for k, v in data.items() if v is not None or k in ("agent", "accused")}
+
+
+_TYPES: dict[Any, Any] = {
+    str: Text, int: Annotated[StrictInt, Field(ge=-(2**53), le=2**53)], bool: StrictBool,
+    Any: JsonValue,
+}
+
+
+def _field_type(annotation: Any) -> Any:
+    if annotation in _TYPES:
+        return _TYPES[annotation]
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and args[0] in _TYPES:
+        return _TYPES[args[0]] | None
+    raise TypeError(f"no API type for {annotation!r}")
+
+
+def command_model(name: str) -> type[BaseModel]:
+    method = getattr(PetitionCase, COMMANDS[name])
+    hints = typing.get_type_hints(method)
+    fields: dict[str, Any] = {"occurred_at": (BusinessTime | None, None)}
+    for param in list(inspect.signature(method).parameters.values())[2:]:
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[param.name] = (_field_type(hints[param.name]), default)
+    camel = "".join(part.title() for part in name.split("_"))
+    return create_model(f"{camel}In", __base__=Strict, __doc__=_doc(method), **fields)
+
+
+def _doc(method: Any) -> str:
+    doc = inspect.getdoc(method) or ""
+    return doc.split("\n\n")[0] or method.__name__.replace("_", " ")
+
+
+COMMAND_MODELS: dict[str, type[BaseModel]] = {name: command_model(name) for name in COMMANDS}
+
+
+class CommandOut(BaseModel):
+    """The case, its new version and the log position of its last event (to wait for views)."""
+
+    case_no: str
+    version: int
+    position: int | None
+
+
+class FactOut(BaseModel):
+    version: int
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: dict[str, Any]
+    depends_on: int | None
+    data: dict[str, Any]
+    corrections: list[list[Any]]
+
+
+class CaseOut(BaseModel):
+    case_no: str
+    version: int
+    status: str
+    status_zh: str
+    holder: str | None
+    registering_unit: str | None
+    registered_at: datetime | None
+    matter_type: str
+    track: str | None
+    handler: str | None
+    leaders: list[str]
+    registration: dict[str, Any]
+    state: dict[str, Any]
+    withheld: list[str]
+    as_of: dict[str, Any] | None = None
+
+
+class HistoryOut(BaseModel):
+    case_no: str
+    version: int
+    facts: list[FactOut]
+    withheld: list[str]
+
+
+class CaseRow(BaseModel):
+    case_no: str
+    version: int
+    status: str
+    status_zh: str
+    holder: str | None
+    registering_unit: str | None
+    matter_type: str
+    category: str | None
+    registered_at: datetime | None
+
+
+class CaseList(BaseModel):
+    total: int
+    items: list[CaseRow]
+
+
+class ResponsibilityOut(BaseModel):
+    case_no: str
+    at: datetime
+    status: str
+    holder: str | None
+    handler: str | None
+    leaders: list[str]
+    unit_heads: list[str]
+    petition_leaders: list[str]
+    supervisions_open: list[dict[str, Any]]

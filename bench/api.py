@@ -1,0 +1,187 @@
+"""API throughput and latency on loopback: a uvicorn server in one process, a load generator in
+another (httpx, asyncio), on SQLite and PostgreSQL.
+
+    python bench/api.py --store sqlite --store postgres --seconds 10
+
+Measures (1) case reads, open loop at a fixed rate (default 200/s): p50/p95/p99 latency;
+(2) commands (a ``note`` on a random seeded case), closed loop with N concurrent clients:
+sustained commands/s and latency. Targets on the reference machine: read p99 < 25 ms at
+200/s; >= 400 commands/s.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = os.environ.get("CASETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(url: str, cases: int) -> str:
+    """Load the example organisation, seed cases, issue a bureau token; return the secret."""
+    from api.routes.admin import issue_token
+    from api.sidestore import SideStore
+    from domain.application import Batch, Casetrail
+    from domain.org_loader import read_spec
+    from tests.conftest import GRIEVANCE, ORG_FILE
+
+    core = Casetrail(url)
+    core.load_organisation(read_spec(ORG_FILE))
+    side = SideStore(core.database_url)
+    secret, _ = issue_token(core, side, subject="bench", kind="client", unit="yz-xfj",
+                            roles=["petition_bureau"])
+    actor = {"unit": "yz-xfj", "client": "bench"}
+    for chunk in range(0, cases, 500):
+        batch = Batch(core)
+        for i in range(chunk, min(cases, chunk + 500)):
+            batch.register(actor, None, f"B{i:06d}", **GRIEVANCE)
+        batch.commit()
+    side.close()
+    core.close()
+    return secret
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def reads(base: str, token: str, cases: int, rate: float, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+        async def one() -> None:
+            nonlocal errors
+            t0 = time.perf_counter()
+            r = await client.get(f"/cases/B{random.randrange(cases):06d}")
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += r.status_code != 200
+
+        tasks, start, n = [], time.perf_counter(), 0
+        while (elapsed := time.perf_counter() - start) < seconds:
+            due = n / rate
+            if due > elapsed:
+                await asyncio.sleep(due - elapsed)
+            tasks.append(asyncio.create_task(one()))
+            n += 1
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - start
+    return {"requests": n, "rate": round(n / wall, 1), "errors": errors,
+            "p50_ms": round(statistics.median(latencies), 2),
+            "p95_ms": round(percentile(latencies, 0.95), 2),
+            "p99_ms": round(percentile(latencies, 0.99), 2)}
+
+
+async def commands(base: str, token: str, cases: int, clients: int, seconds: float,
+                   ) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                r = await client.post(f"/cases/B{random.randrange(cases):06d}/note",
+                                      json={"text": "bench"},
+                                      headers={"Idempotency-Key": uuid.uuid4().hex})
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    errors[r.status_code] = errors.get(r.status_code, 0) + 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        wall = time.perf_counter() - start
+    ok = len(latencies) - sum(errors.values())
+    return {"commands": len(latencies), "per_second": round(ok / wall, 1), "errors": errors,
+            "p50_ms": round(statistics.median(latencies), 2),
+            "p99_ms": round(percentile(latencies, 0.99), 2)}
+
+
+def generator(base: str, token: str, args: argparse.Namespace, out: Any) -> None:
+    """The load generator's process: a warm-up, then the read and the command runs."""
+    async def main() -> dict[str, Any]:
+        await reads(base, token, args.cases, 50, 2)
+        r = await reads(base, token, args.cases, args.rate, args.seconds)
+        c = await commands(base, token, args.cases, args.clients, args.seconds)
+        return {"read": r, "command": c}
+    out.put(asyncio.run(main()))
+
+
+def run(store: str, args: argparse.Namespace) -> dict[str, Any]:
+    tmp = tempfile.mkdtemp(prefix="casetrail-bench-")
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    url = f"sqlite:///{tmp}/bench.db" if store == "sqlite" else f"{PG_URL}?schema={schema}"
+    token = prepare(url, args.cases)
+    port = free_port()
+    env = {**os.environ, "CASETRAIL_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port",
+         str(port), "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        queue: Any = mp.Queue()
+        proc = mp.Process(target=generator, args=(base, token, args, queue))
+        proc.start()
+        result = queue.get()
+        proc.join()
+    finally:
+        server.terminate()
+        server.wait(10)
+        if store == "postgres":
+            import psycopg
+            with psycopg.connect(PG_URL, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return {"store": store, **result}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", action="append", choices=["sqlite", "postgres"])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=200, help="case reads per second")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent command clients")
+    parser.add_argument("--cases", type=int, default=1000, help="cases seeded")
+    args = parser.parse_args()
+    for store in args.store or ["sqlite", "postgres"]:
+        result = run(store, args)
+        r, c = result["read"], result["command"]
+        print(f"{store:9} case read  {r['rate']:7.1f}/s  p50 {r['p50_ms']:6.2f} ms  "
+              f"p95 {r['p95_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}")
+        print(f"{store:9} command   {c['per_second']:7.1f}/s  p50 {c['p50_ms']:6.2f} ms  "
+              f"p99 {c['p99_ms']:6.2f} ms  errors {c['errors']}  ({args.clients} clients)")
+
+
+if __name__ == "__main__":
+    main()

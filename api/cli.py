@@ -240,18 +240,16 @@ _mount("projections.cli", "projections", "Read models: catch up, rebuild, querie
 _mount("api.findings_cli", "findings", "Accountability findings, supervisor workflow, dossiers")
 
 
-@cli.command()
-def verify(db: str | None = DbOption,
-           witness: list[Path] = typer.Option([], help="Checkpoint files kept by a witness"),
-           keys: Path | None = typer.Option(None, help="Key directory")) -> None:
-    """Verify the whole store against its Merkle log and checkpoints (exit 0 intact, 1 tampered,
-    2 cannot read)."""
-    from api.integrity_cli import run_verify
-    from domain.storage import database_url
-    keys_dir = str(keys or os.environ.get("CASETRAIL_KEYS_DIR", "keys"))
-    code, report = run_verify(database_url(db), [str(w) for w in witness], keys_dir)
-    console.print(report if isinstance(report, str) else str(report))
-    raise typer.Exit(code)
+def _mount_verify() -> None:
+    try:
+        from api.integrity_cli import verify as integrity_verify
+    except ImportError:
+        return
+    cli.command("verify", help="Verify the whole store against its Merkle log, checkpoints and "
+                "witness files (exit 0 intact, 1 tampered, 2 cannot read).")(integrity_verify)
+
+
+_mount_verify()
 
 
 @cli.command()

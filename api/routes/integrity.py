@@ -1,0 +1,95 @@
+"""HTTP endpoints of the tamper-evident log: the latest signed checkpoint and proofs.
+
+Wire it with ``app.include_router(router)``; override :func:`get_database_url` through
+``app.dependency_overrides`` to point it at another store.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import PlainTextResponse
+
+from projections.integrity import (
+    StoreUnavailable,
+    consistency_proof,
+    database_url,
+    export_checkpoint,
+    inclusion_proof,
+    latest_checkpoint_summary,
+)
+
+router = APIRouter(prefix="/integrity", tags=["integrity"])
+
+
+def get_database_url() -> str:
+    """The store to read (``CASETRAIL_DATABASE_URL`` or ``sqlite:///casetrail.db``)."""
+    return database_url(None)
+
+
+DbUrl = Annotated[str, Depends(get_database_url)]
+
+
+def _http(e: Exception) -> HTTPException:
+    if isinstance(e, StoreUnavailable):
+        return HTTPException(503, detail={"code": "store_unavailable", "detail": str(e)})
+    if isinstance(e, LookupError):
+        return HTTPException(404, detail={"code": "not_found", "detail": str(e)})
+    return HTTPException(422, detail={"code": "invalid_input", "detail": str(e)})
+
+
+@router.get("/checkpoint")
+def get_checkpoint(url: DbUrl) -> dict[str, Any]:
+    """The latest signed checkpoint: tree size, root hash, time, key and the signed note."""
+    summary = latest_checkpoint_summary(url)
+    if summary is None:
+        raise HTTPException(404, detail={"code": "no_checkpoint",
+                                         "detail": "no signed checkpoint yet"})
+    try:
+        summary["note"] = export_checkpoint(url, summary["tree_size"])
+    except (StoreUnavailable, LookupError) as e:
+        raise _http(e) from None
+    return summary
+
+
+@router.get("/checkpoint.txt", response_class=PlainTextResponse)
+def get_checkpoint_note(url: DbUrl, tree_size: int | None = None) -> str:
+    """The signed checkpoint note as text, for witnesses to fetch and keep."""
+    try:
+        return export_checkpoint(url, tree_size)
+    except (StoreUnavailable, LookupError) as e:
+        raise _http(e) from None
+
+
+@router.get("/proof/inclusion")
+def get_inclusion_proof(
+    url: DbUrl,
+    case_id: str | None = None,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    notification_id: int | None = None,
+    tree_size: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """Inclusion proof of one event (by case id + version, or by notification id) under the
+    latest signed checkpoint (or the one of ``tree_size``)."""
+    if notification_id is None and (case_id is None or version is None):
+        raise HTTPException(422, detail={"code": "invalid_input",
+                                         "detail": "give case_id and version, or notification_id"})
+    try:
+        return inclusion_proof(url, notification_id=notification_id, case_id=case_id,
+                               version=version, tree_size=tree_size)
+    except (StoreUnavailable, LookupError, ValueError) as e:
+        raise _http(e) from None
+
+
+@router.get("/proof/consistency")
+def get_consistency_proof(
+    url: DbUrl,
+    first: Annotated[int, Query(ge=0)],
+    second: Annotated[int | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    """Consistency proof that the checkpoint of size ``second`` (default: latest) extends the
+    checkpoint of size ``first``."""
+    try:
+        return consistency_proof(url, first, second)
+    except (StoreUnavailable, LookupError, ValueError) as e:
+        raise _http(e) from None

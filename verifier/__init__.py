@@ -1,0 +1,1 @@
+"""Standalone verification of Casetrail's tamper-evident log (see ``casetrail_verify``)."""

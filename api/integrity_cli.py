@@ -14,6 +14,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -247,7 +248,7 @@ def prove_consistency(
 
 @app.command()
 def bundle(
-    case_id: Annotated[str, typer.Argument(help="the case (aggregate) id")],
+    case_id: Annotated[str, typer.Argument(help="the case number (信访件编号) or its aggregate id")],
     output: Annotated[Path, typer.Option("-o", "--output", help="bundle file to write")],
     db: DbOpt = None,
     keys: KeysOpt = None,
@@ -256,6 +257,11 @@ def bundle(
 ) -> None:
     """One file with a case's events, their inclusion proofs and the signed checkpoint,
     verifiable offline with verifier/casetrail_verify.py."""
+    try:
+        UUID(case_id)
+    except ValueError:
+        from domain.case import case_id_for
+        case_id = str(case_id_for(case_id))
     try:
         doc = build_bundle(database_url(db), case_id, keys, issue=not no_checkpoint)
     except LogTampered as e:

@@ -4,8 +4,9 @@
     python bench/rebuild.py 'postgresql://postgres@127.0.0.1:5432/test?schema=bench'
 
 Prints the read+decode floor measured in the same run (the machine is shared and noisy: compare
-the ratio), events, seconds, events/s, peak resident memory of the process (ru_maxrss, so it includes
-the interpreter and the libraries), row counts, and the median / p95 latency of ``who_held`` over
+the ratio), events, seconds, events/s, CPU seconds of the rebuild (this process and its worker
+processes) and events per CPU second, peak resident memory of the process and of the largest
+worker (ru_maxrss, so it includes the interpreter and the libraries), row counts, and the median / p95 latency of ``who_held`` over
 random cases and moments, on one open connection. Generate a store first with bench/cityyear.py.
 """
 from __future__ import annotations
@@ -27,21 +28,29 @@ from projections.runner import rebuild  # noqa: E402
 from projections.schema import TABLES, ViewDB, from_ts  # noqa: E402
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
-def bench_rebuild(url: str, batch: int, progress: bool) -> dict:
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the rebuild's workers)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def bench_rebuild(url: str, batch: int, progress: bool, workers: int | None) -> dict:
     app = Casetrail(url)
     events = app.recorder.max_notification_id() or 0
     before = peak_mb()
-    started = time.perf_counter()
-    processed = rebuild(app, progress=progress, batch=batch)
-    elapsed = time.perf_counter() - started
+    started, cpu = time.perf_counter(), cpu_s()
+    processed = rebuild(app, progress=progress, batch=batch, workers=workers)
+    elapsed, cpu = time.perf_counter() - started, cpu_s() - cpu
     app.close()
     return {"events": events, "processed": processed, "seconds": round(elapsed, 1),
-            "events_per_s": round(processed / elapsed), "peak_rss_mb_before": round(before),
-            "peak_rss_mb": round(peak_mb())}
+            "events_per_s": round(processed / elapsed), "cpu_seconds": round(cpu, 1),
+            "events_per_cpu_s": round(processed / cpu), "peak_rss_mb_before": round(before),
+            "peak_rss_mb": round(peak_mb()),
+            "peak_rss_mb_worker": round(peak_mb(resource.RUSAGE_CHILDREN))}
 
 
 def bench_read_decode(url: str) -> dict:
@@ -89,9 +98,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20000)
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="rebuild processes (default: 2 on a large log, else 1)")
     args = parser.parse_args()
     result = bench_read_decode(args.url)
-    result.update(bench_rebuild(args.url, args.batch, args.progress))
+    result.update(bench_rebuild(args.url, args.batch, args.progress, args.workers))
     result["ratio_to_read_decode"] = round(
         result["events_per_s"] / result["read_decode_events_per_s"], 2)
     result.update(bench_who_held(args.url, args.samples))

@@ -16,7 +16,6 @@ from projections.responsibility import (
     clock_days,
     segments,
     spans_of,
-    territory,
 )
 from projections.schema import day, ts
 
@@ -36,10 +35,8 @@ def derive(case_id: str, facts: list[Fact], index: OrgIndex,
     state, steps = trace(facts)
     clocks = clocks_of(steps, calendar)
     segs, closed = segments(facts, index, spans_of(steps, state.status))
-    reg_at = state.registered_at
-    terr = territory(state.reg.get("location"), reg_at, closed, index) if reg_at else []
     return {
-        "pv_cases": [_case_row(case_id, state, facts, clocks, segs)],
+        "pv_cases": [_case_row(case_id, state, facts, clocks, segs, closed)],
         "pv_clocks": [_clock_row(case_id, c, calendar.version) for c in clocks],
         "pv_clock_terms": [row for c in clocks for row in _term_rows(case_id, c)],
         "pv_clock_pauses": [(case_id, c.key, i + 1, ts(p[0]), ts(p[1]))
@@ -49,21 +46,35 @@ def derive(case_id: str, facts: list[Fact], index: OrgIndex,
                           for seg, unit, handler, a, b, days in clock_days(c, segs)],
         "pv_segments": [(case_id, s.seq, ts(s.from_at), ts(s.to_at), s.unit, s.handler, s.cause)
                         for s in segs],
-        "pv_segment_people": [row for s in segs for row in _people_rows(case_id, s)],
-        "pv_territory": [(case_id, ts(r.from_at), ts(r.to_at), r.depth, r.unit, r.level, r.post,
-                          r.person) for r in terr],
+        "pv_segment_people": [(case_id, s.seq, role, unit, person) for s in segs
+                              for role, unit, person in s.people if role == "baoan_leader"],
     }
 
 
+def org_rows(index: OrgIndex) -> Rows:
+    """The organisation's own read models (:data:`projections.schema.ORG_TABLES`): the holders
+    of every unit's petition posts, and the territorial chain of every unit as a location."""
+    people: list[tuple[Any, ...]] = []
+    chain: list[tuple[Any, ...]] = []
+    for unit in sorted(index.org.units):
+        for out, (points, rows) in ((people, index.people_timeline(unit)),
+                                    (chain, index.territory_timeline(unit))):
+            for k, at in enumerate(points):
+                a, b = ts(at), ts(points[k + 1]) if k + 1 < len(points) else None
+                out.extend((unit, a, b, *row) for row in rows[k])
+    return {"pv_unit_people": [(u, a, b, post, person) for u, a, b, post, _u, person in people],
+            "pv_territory_chain": chain}
+
+
 def _case_row(case_id: str, s: CaseState, facts: list[Fact], clocks: list[Clock],
-              segs: list[Segment]) -> tuple:
+              segs: list[Segment], closed: Any) -> tuple:
     open_days = [c.deadline.last_day for c in clocks
                  if c.outcome == "open" and not c.informational]
     last_at = max(f.occurred_at for f in facts)
     return (case_id, s.case_no, s.status, STAGES.get(s.status, s.status), s.holder,
             segs[-1].handler if segs else None, s.registering_unit, s.reg.get("location"), s.reg.get("category"),
             s.matter_type, s.reg.get("channel"), s.track, ts(s.registered_at), ts(last_at),
-            s.version, int(s.concluded), day(min(open_days)) if open_days else None)
+            s.version, int(s.concluded), day(min(open_days)) if open_days else None, ts(closed))
 
 
 def _clock_row(case_id: str, c: Clock, calendar_version: str) -> tuple:
@@ -82,7 +93,3 @@ def _term_rows(case_id: str, c: Clock) -> list[tuple]:
         rows.append((case_id, c.key, i + 1, ts(term.from_at), ts(nxt), day(d.last_day),
                      ts(d.due_at), int(d.provisional), term.reason))
     return rows
-
-
-def _people_rows(case_id: str, s: Segment) -> list[tuple]:
-    return [(case_id, s.seq, role, unit, person) for role, unit, person in s.people]

@@ -52,18 +52,33 @@ def who_held(db: DB, case_no: str, at: datetime) -> dict[str, Any] | None:
     (None before the case was registered)."""
     case_id, t = str(case_id_for(case_no)), ts(at)
     with _open(db) as v:
-        seg = v.query("SELECT seg, from_at, to_at, unit, handler, cause FROM pv_segments "
-                      "WHERE case_id = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)",
-                      (case_id, t, t))
+        seg = v.query("SELECT s.seg, s.from_at, s.to_at, s.unit, s.handler, s.cause, c.location, "
+                      "c.registered_at, c.closed_at FROM pv_segments s JOIN pv_cases c ON "
+                      "c.case_id = s.case_id WHERE s.case_id = ? AND s.from_at <= ? AND "
+                      "(s.to_at IS NULL OR s.to_at > ?)", (case_id, t, t))
         if not seg:
             return None
-        seq, from_at, to_at, unit, handler, cause = seg[0]
+        seq, from_at, to_at, unit, handler, cause, location, start, closed = seg[0]
         people = v.query("SELECT role, person FROM pv_segment_people WHERE case_id = ? AND "
                          "seg = ?", (case_id, seq))
-        terr = v.query("SELECT depth, unit, level, post, person FROM pv_territory WHERE "
-                       "case_id = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)",
-                       (case_id, t, t))
+        if unit:  # the unit's post holders when the segment began (a change starts a segment)
+            people += v.query("SELECT post, person FROM pv_unit_people WHERE unit = ? AND "
+                              "from_at <= ? AND (to_at IS NULL OR to_at > ?)",
+                              (unit, from_at, from_at))
+        terr = v.query("SELECT depth, unit, level, post, person FROM pv_territory_chain WHERE "
+                       "location = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)",
+                       (location, *([_territory_moment(t, start, closed)] * 2)))
     return _held(case_no, from_ts(from_at), from_ts(to_at), unit, handler, cause, people, terr)
+
+
+def _territory_moment(t: str, start: str, closed: str | None) -> str:
+    """The moment whose chain is the case's at ``t``: after it closed, the chain as it stood when
+    it closed (the interval in force just before, or at its start if it closed at once)."""
+    if closed is None or t < closed:
+        return t
+    if closed <= start:
+        return start
+    return ts(from_ts(closed) - timedelta(microseconds=1))  # type: ignore[operator,return-value]
 
 
 def _held(case_no: str, from_at: datetime | None, to_at: datetime | None, unit: str | None,

@@ -65,14 +65,18 @@ class OrgIndex:
 
     def unit_people(self, unit: str, at: datetime) -> tuple[tuple[str, str, str], ...]:
         """(post, unit, person) of the unit's petition posts at ``at``, from a cached timeline."""
+        points, people = self.people_timeline(unit)
+        return people[bisect_right(points, at) - 1]
+
+    def people_timeline(self, unit: str) -> tuple[list[datetime], list[tuple[Any, ...]]]:
+        """The unit's petition post holders over all time: change points, (post, unit, person)."""
         timeline = self._people.get(unit)
         if timeline is None:
             points = [EPOCH, *self.changes(unit, UNIT_POSTS)]
             people = [tuple((post, unit, p) for post in UNIT_POSTS
                             for p in sorted(self.org.holders(unit, post, t))) for t in points]
             timeline = self._people[unit] = (points, people)
-        points, people = timeline
-        return people[bisect_right(points, at) - 1]
+        return timeline
 
     def territory_timeline(self, location: str) -> tuple[list[datetime], list[list[Any]]]:
         """The chain of ``location`` and its post holders over all time: change points, rows."""

@@ -23,12 +23,13 @@ from domain.application import ORG_TOPICS, Casetrail
 from domain.case_state import Fact
 from domain.organisation import OrgDirectory, Unit
 from domain.periods import CALENDAR, HolidayCalendar
-from projections.case_view import derive
+from projections.case_view import derive, org_rows
 from projections.facts import CASE_TOPICS, fact_of_notification
 from projections.responsibility import OrgIndex
 from projections.schema import DERIVED, ViewDB
 
 NAME = "casetrail_views"
+REBUILDING = "casetrail_views:rebuilding"  # present while a rebuild's rows are incomplete
 TOPICS = (*ORG_TOPICS, *sorted(CASE_TOPICS))
 _ORG = frozenset(ORG_TOPICS)
 
@@ -39,6 +40,10 @@ class _Stored:
     originator_version: int
     topic: str
     state: bytes
+
+
+class RebuildUnfinished(RuntimeError):
+    """The read models are partial: a rebuild is running, or stopped half-way."""
 
 
 class PositionMoved(RuntimeError):
@@ -54,6 +59,9 @@ class Runner:
         self._load_position()
 
     def _load_position(self) -> None:
+        if self.db.query("SELECT 1 FROM pv_tracking WHERE name = ?", (REBUILDING,)):
+            raise RebuildUnfinished("a rebuild of the read models is running or was interrupted;"
+                                    " run `casetrail rebuild` (again) before catching up")
         self.position = self.db.position(NAME)
         self.org = OrgDirectory()
         self.index = OrgIndex(self.org)
@@ -89,21 +97,26 @@ class Runner:
     def _apply(self, notes: list[Any]) -> None:
         new: dict[str, list[Fact]] = {}
         changed_units: set[str] = set()
+        org_changed = False
         mapper = self.app.mapper
         for n in notes:
             if n.topic in _ORG:
+                org_changed = True
                 changed_units.update(self._apply_org(mapper.to_domain_event(n)))
             else:
                 case_id, fact = fact_of_notification(n, mapper)
                 new.setdefault(str(case_id), []).append(fact)
         end = notes[-1].id
-        if changed_units:
+        if org_changed:
             self.index.reset()
             for case_id in self._referencing(changed_units) - new.keys():
                 new[case_id] = []
         earlier = [c for c, fs in new.items() if not fs or fs[0].version > 1]
         prior = self._history(earlier, end)
-        self._write(self._changes(new, prior), end, self.position)
+        changes = self._changes(new, prior)
+        if org_changed:  # the organisation's tables are rewritten whole (org changes are rare)
+            changes["org"] = org_rows(self.index)
+        self._write(changes, end, self.position)
         self.position = end
 
     def _apply_org(self, event: Any) -> set[str]:
@@ -136,7 +149,7 @@ class Runner:
 
     def _referencing(self, units: set[str]) -> set[str]:
         found: set[str] = set()
-        for table in ("pv_segments", "pv_territory", "pv_clocks"):
+        for table in ("pv_segments", "pv_clocks"):
             for unit in sorted(units):
                 found.update(r[0] for r in self.db.query(
                     f"SELECT DISTINCT case_id FROM {table} WHERE unit = ?", (unit,)))
@@ -170,6 +183,9 @@ class Runner:
             for table, ids in changes["deletes"].items():
                 db.delete_cases(table, ids)
             for table, rows_ in changes["inserts"].items():
+                db.insert(table, rows_)
+            for table, rows_ in (changes.get("org") or {}).items():
+                db.execute(f"DELETE FROM {table}")
                 db.insert(table, rows_)
             db.set_position(NAME, position, self.calendar.version)
             db.commit()
@@ -226,31 +242,26 @@ def recompute_provisional(app_or_url: Casetrail | str | None = None,
 
 
 def rebuild(app_or_url: Casetrail | str | None = None, progress: bool = True,
-            batch: int = 20000, calendar: HolidayCalendar = CALENDAR) -> int:
-    """Drop the read models and replay the whole log (with a progress bar)."""
+            batch: int = 20000, calendar: HolidayCalendar = CALENDAR,
+            workers: int | None = None) -> int:
+    """Drop the read models and replay the whole log (with a progress bar); returns the events
+    read. See :mod:`projections.replay` (``batch`` is kept for callers; pages are fixed)."""
+    from projections.replay import replay
+
     app, owned = _app(app_or_url)
-    db = ViewDB(app.database_url)
-    db.drop_tables()
-    runner = Runner(app, db, calendar=calendar, indexes=False)  # indexes after the bulk load
     try:
-        return _replay(runner, app, batch, progress)
+        if not progress:
+            return replay(app, calendar, workers=workers)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        total = app.recorder.max_notification_id() or 0
+        columns = ("[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns) as bar:
+            task = bar.add_task("rebuilding read models", total=total)
+            n = replay(app, calendar, lambda done: bar.update(task, completed=done), workers)
+            bar.update(task, completed=total)
+            return n
     finally:
-        db.create_indexes()
-        runner.close()
         if owned:
             app.close()
-
-
-def _replay(runner: Runner, app: Casetrail, batch: int, progress: bool) -> int:
-    if not progress:
-        return runner.catch_up(batch)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    total = app.recorder.max_notification_id() or 0
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns) as bar:
-        task = bar.add_task("rebuilding read models", total=total)
-        n = runner.catch_up(batch, lambda pos, _n: bar.update(task, completed=pos))
-        bar.update(task, completed=total)
-        return n

@@ -23,7 +23,7 @@ TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("registering_unit", "TEXT"), ("location", "TEXT"), ("category", "TEXT"),
         ("matter_type", "TEXT"), ("channel", "TEXT"), ("track", "TEXT"),
         ("registered_at", "TEXT"), ("last_event_at", "TEXT"), ("version", "INTEGER NOT NULL"),
-        ("concluded", "INTEGER NOT NULL"), ("next_last_day", "TEXT"),
+        ("concluded", "INTEGER NOT NULL"), ("next_last_day", "TEXT"), ("closed_at", "TEXT"),
     ), "case_id"),
     "pv_clocks": ((
         ("case_id", "TEXT NOT NULL"), ("clock", "TEXT NOT NULL"), ("step", "TEXT NOT NULL"),
@@ -58,13 +58,26 @@ TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("case_id", "TEXT NOT NULL"), ("seg", "INTEGER NOT NULL"), ("role", "TEXT NOT NULL"),
         ("unit", "TEXT"), ("person", "TEXT NOT NULL"),
     ), "case_id"),
-    "pv_territory": ((
-        ("case_id", "TEXT NOT NULL"), ("from_at", "TEXT NOT NULL"), ("to_at", "TEXT"),
+}
+# Read models of the organisation alone (no case): the post holders of every unit, and the
+# territorial chain of every unit taken as a case location, each over all time in intervals
+# [from_at, to_at). A case's segment names its unit and start, its row names its location: the
+# queries join, so a change of office holders is stored once, not once per case.
+ORG_TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
+    "pv_unit_people": ((
+        ("unit", "TEXT NOT NULL"), ("from_at", "TEXT NOT NULL"), ("to_at", "TEXT"),
+        ("post", "TEXT NOT NULL"), ("person", "TEXT NOT NULL"),
+    ), "unit"),
+    "pv_territory_chain": ((
+        ("location", "TEXT NOT NULL"), ("from_at", "TEXT NOT NULL"), ("to_at", "TEXT"),
         ("depth", "INTEGER NOT NULL"), ("unit", "TEXT NOT NULL"), ("level", "TEXT"),
         ("post", "TEXT NOT NULL"), ("person", "TEXT NOT NULL"),
-    ), "case_id"),
+    ), "location"),
 }
-DERIVED = tuple(TABLES)
+DERIVED = tuple(TABLES)  # one case's rows (first column: case_id)
+ORG_DERIVED = tuple(ORG_TABLES)
+TABLES.update(ORG_TABLES)
+LAYOUT = "2"  # bumped when the tables change shape: an older layout is dropped and replayed
 INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS pv_cases_pk ON pv_cases (case_id)",
     "CREATE INDEX IF NOT EXISTS pv_cases_no ON pv_cases (case_no)",
@@ -78,10 +91,12 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS pv_segments_case ON pv_segments (case_id, from_at)",
     "CREATE INDEX IF NOT EXISTS pv_segments_unit ON pv_segments (unit)",
     "CREATE INDEX IF NOT EXISTS pv_segment_people_case ON pv_segment_people (case_id, seg)",
-    "CREATE INDEX IF NOT EXISTS pv_territory_case ON pv_territory (case_id, from_at)",
-    "CREATE INDEX IF NOT EXISTS pv_territory_unit ON pv_territory (unit)",
+    "CREATE INDEX IF NOT EXISTS pv_unit_people_unit ON pv_unit_people (unit, from_at)",
+    "CREATE INDEX IF NOT EXISTS pv_territory_chain_loc ON pv_territory_chain (location, from_at)",
 )
 TRACKING = "pv_tracking"
+LAYOUT_KEY = "casetrail_views:layout"
+OLD_TABLES = ("pv_case_state", "pv_territory")  # earlier layouts
 
 
 _TS: dict[datetime, str] = {}
@@ -165,20 +180,36 @@ class ViewDB:
     # --- schema ----------------------------------------------------------------------------------
     def create_tables(self, indexes: bool = True) -> None:
         bigint = "BIGINT" if self.pg else "INTEGER"
+        if self.layout() not in (None, LAYOUT):
+            self.drop_tables()  # an older layout: replayed from the start by the runner
         for name, (cols, _key) in TABLES.items():
             body = ", ".join(f"{c} {t}" for c, t in cols)
             self.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
         self.execute(f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, "
                      f"position {bigint} NOT NULL, calendar_version TEXT NOT NULL)")
+        self.set_position(LAYOUT_KEY, int(LAYOUT), "")
         if indexes:
             self.create_indexes()
+
+    def layout(self) -> str | None:
+        """The layout of the existing tables (None: no tables yet)."""
+        if self.pg:
+            found = self.query("SELECT 1 FROM information_schema.tables WHERE table_schema = ? "
+                               "AND table_name = ?", (self.schema, TRACKING))
+        else:
+            found = self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (TRACKING,))
+        if not found:
+            return None
+        rows = self.query(f"SELECT position FROM {TRACKING} WHERE name = ?", (LAYOUT_KEY,))
+        return str(rows[0][0]) if rows else "1"
 
     def create_indexes(self) -> None:
         for ddl in INDEXES:
             self.execute(ddl)
 
     def drop_tables(self) -> None:
-        for name in (*TABLES, "pv_case_state", TRACKING):  # pv_case_state: earlier layout
+        for name in (*TABLES, *OLD_TABLES, TRACKING):
             self.execute(f"DROP TABLE IF EXISTS {name}")
 
     # --- writes inside a transaction -------------------------------------------------------------

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
 from domain.errors import DomainError
+from projections import queries as Q
 from projections.case_view import derive
 from projections.facts import facts_of_aggregate
 from projections.responsibility import OrgIndex
@@ -124,13 +125,24 @@ def test_incremental_equals_rebuild_equals_direct_fold(steps: list[tuple], batch
         rebuild(app, progress=False)
         assert db.dump() == incremental
 
-        index = OrgIndex(app.refresh_org())
+        org = app.refresh_org()
+        index = OrgIndex(org)
         for no in cases:
             case = app.get_case(no)
-            rows = derive(str(case.id), facts_of_aggregate(case.facts), index)
+            facts = facts_of_aggregate(case.facts)
+            rows = derive(str(case.id), facts, index)
             for table in DERIVED:
                 stored = [r for r in incremental[table] if r[0] == str(case.id)]
                 assert stored == sorted(rows[table], key=_key), (no, table)
+            # who held it, from the (normalised) read models == from a direct fold, at every
+            # change of the case or of the organisation, just before it, and long after
+            tick = timedelta(microseconds=1)
+            marks = {f.occurred_at for f in facts} | {p for u in org.units.values()
+                                                       for t in u.terms for p in t[2:] if p}
+            marks |= {p for u in org.units.values() for p, _parent in u.parents}
+            for moment in sorted(marks | {m - tick for m in marks} | {when + timedelta(days=400)}):
+                assert Q.who_held(db, no, moment) == Q.who_held_from_facts(
+                    no, facts, org, moment), (no, moment)
         db.close()
         app.close()
 

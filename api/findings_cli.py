@@ -110,10 +110,15 @@ def list_(unit: str | None = typer.Option(None, "--unit", help="Responsible unit
     reviews = reviews_of(trail, [f.id for f in found])
     rows = [{**with_rule_text(f), "review": (reviews.get(f.id) or {}).get("status", "open")}
             for f in found]
+    from domain.audit import checkpoint_summary
+    checkpoint = checkpoint_summary(trail.database_url)
     if fmt == "json":
-        _echo_json({"as_of": moment.isoformat(), "sense": sense, "findings": rows})
+        _echo_json({"as_of": moment.isoformat(), "sense": sense,
+                    "integrity_checkpoint": checkpoint, "findings": rows})
         return
-    table = Table(title=f"问责发现（截至 {moment:%Y-%m-%d %H:%M}，{len(rows)} 项）")
+    basis = (f"；依据日志检查点 tree size {checkpoint['tree_size']} root {checkpoint['root'][:16]}…"
+             if checkpoint else "；日志尚无签名检查点 (no signed checkpoint yet)")
+    table = Table(title=f"问责发现（截至 {moment:%Y-%m-%d %H:%M}，{len(rows)} 项{basis}）")
     for col in ("时点", "事项", "类别", "规则", "责任单位", "承办人", "领导", "天数", "核实", "编号"):
         table.add_column(col)
     for r in rows:

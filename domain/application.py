@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from time import monotonic as _monotonic
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +48,13 @@ COMMANDS: dict[str, str] = {
         "report_assignment", "withdraw", "correct",
     )
 }
+# Seconds an organisation snapshot may be reused before looking for changes by other processes.
+ORG_MAX_AGE = 1.0
+# Refusals that depend on the organisation: retried once after a fresh look.
+ORG_CODES = frozenset({"unit.unknown", "person.unknown", "post.unknown", "actor.post_not_held",
+                       "extension.approver_not_head", "reply.approver_not_leader",
+                       "handler.not_in_unit", "leader.not_leader", "route.wrong_organ",
+                       "review.not_above", "supervision.not_supervisor"})
 ORG_TOPICS = (
     "casetrail:OrgScheme.Defined", "casetrail:OrgScheme.Redefined", "casetrail:Unit.Registered",
     "casetrail:Unit.ParentChanged", "casetrail:Unit.PostFilled", "casetrail:Unit.PostVacated",
@@ -79,11 +87,19 @@ class Casetrail(Application[UUID]):
         self.clock: Clock = clock or utc_now
         self.org = OrgDirectory()
         self._org_lock = threading.Lock()
+        self._org_checked = -1e9
 
     # --- organisation ----------------------------------------------------------------------------
-    def refresh_org(self) -> OrgDirectory:
-        """Fold any organisation events recorded since the last look (by any process)."""
+    def refresh_org(self, max_age: float = 0.0) -> OrgDirectory:
+        """Fold any organisation events recorded since the last look (by any process).
+
+        ``max_age`` > 0 skips the look if the last one is younger than that many seconds; a
+        command refused for an organisation reason is retried once after a fresh look, so the
+        window can delay an answer by at most ``max_age`` but never change it."""
+        if max_age and _monotonic() - self._org_checked < max_age:
+            return self.org
         with self._org_lock:
+            self._org_checked = _monotonic()
             top = self.recorder.max_notification_id() or 0
             while self.org.position < top:
                 batch = self.recorder.select_notifications(
@@ -91,6 +107,7 @@ class Casetrail(Application[UUID]):
                 for n in batch:
                     self.org.apply(self.mapper.to_domain_event(n))
                     self.org.position = n.id
+                    self.org.changes += 1
                 if len(batch) < 1000:
                     # nothing more of the organisation up to ``top``: skip the case events too
                     self.org.position = top
@@ -144,16 +161,31 @@ class Casetrail(Application[UUID]):
     # --- cases -----------------------------------------------------------------------------------
     def register_case(self, actor: dict[str, Any], occurred_at: datetime | None = None,
                       case_no: str | None = None, **fields: Any) -> Result:
-        batch = Batch(self)
-        batch.register(actor, occurred_at, case_no, **fields)
-        return batch.commit()[0]
+        return self._fresh_retry(lambda b: b.register(actor, occurred_at, case_no, **fields))
 
     def execute(self, case_no: str, command: str, actor: dict[str, Any],
                 occurred_at: datetime | None = None, expected_version: int | None = None,
                 **args: Any) -> Result:
-        batch = Batch(self)
-        batch.execute(case_no, command, actor, occurred_at, expected_version, **args)
+        return self._fresh_retry(
+            lambda b: b.execute(case_no, command, actor, occurred_at, expected_version, **args))
+
+    def _fresh_retry(self, step: Callable[[Batch], Any]) -> Result:
+        """Run one command; if the organisation as last seen refuses it, look again and retry."""
+        try:
+            batch = Batch(self)
+            step(batch)
+        except DomainError as e:
+            if e.code not in ORG_CODES or not self._org_may_be_stale():
+                raise
+            batch = Batch(self)
+            step(batch)
         return batch.commit()[0]
+
+    def _org_may_be_stale(self) -> bool:
+        """Look again now; True if the organisation changed since the last look."""
+        before = self.org.changes
+        self.refresh_org()
+        return self.org.changes != before
 
     def get_case(self, case_no: str, version: int | None = None) -> PetitionCase:
         if not isinstance(case_no, str):
@@ -195,9 +227,9 @@ class Batch:
 
     def __init__(self, app: Casetrail) -> None:
         self.app = app
-        self.org = app.refresh_org()
-        self.now = app.clock()
+        self.org = app.refresh_org(max_age=ORG_MAX_AGE)
         self.cases: dict[str, PetitionCase] = {}
+        self.new_cases: set[str] = set()
         self.touched: list[str] = []
 
     def _case(self, case_no: str) -> PetitionCase:
@@ -212,16 +244,22 @@ class Batch:
             return None
 
     def _context(self, actor: dict[str, Any], occurred_at: datetime | None) -> Context:
-        return Context(check_actor(self.org, actor, occurred_at or self.now),
-                       occurred_at or self.now, self.now, self.org, self._lookup)
+        now = self.app.clock()  # the recording time of this command: the system's clock only
+        return Context(check_actor(self.org, actor, occurred_at or now),
+                       occurred_at or now, now, self.org, self._lookup)
 
     def register(self, actor: dict[str, Any], occurred_at: datetime | None = None,
                  case_no: str | None = None, **fields: Any) -> str:
         ctx = self._context(actor, occurred_at)
         if case_no is None:
             case_no = f"XF{ctx.occurred_at.astimezone(TZ_CN):%Y%m%d}{secrets.token_hex(4).upper()}"
+        if case_no in self.cases or case_no in self.new_cases:
+            raise DomainError("case.exists", "该信访件编号已登记", f"Case {case_no} already exists",
+                              "case_no")
+        # A number already in the store is caught by the store's unique key at commit: no read.
         case = PetitionCase.register(ctx, case_no, **fields)
         self.cases[case_no] = case
+        self.new_cases.add(case_no)
         self.touched.append(case_no)
         for relation in ("repeat", "bypass"):
             original = fields.get(f"{relation}_of")
@@ -255,7 +293,14 @@ class Batch:
 
     def commit(self) -> list[Result]:
         touched = list(dict.fromkeys(self.touched))
-        recordings = self.app._save(*(self.cases[c] for c in touched))
+        try:
+            recordings = self.app._save(*(self.cases[c] for c in touched))
+        except VersionConflict:
+            for case_no in sorted(self.new_cases):
+                if self.app.case_state(case_no) is not None:
+                    raise DomainError("case.exists", "该信访件编号已登记",
+                                      f"Case {case_no} already exists", "case_no") from None
+            raise
         last: dict[UUID, int] = {r.domain_event.originator_id: r.notification.id
                                  for r in recordings}
         return [Result(c, self.cases[c].version, last.get(self.cases[c].id)) for c in touched]

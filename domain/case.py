@@ -129,7 +129,7 @@ class PetitionCase(Aggregate):
 
     def effective(self) -> list[Fact]:
         """The facts with corrections applied (what the current state is built from)."""
-        return effective_facts(self.facts)
+        return effective_facts(self.facts) if self.state.corrected else self.facts
 
     @classmethod
     def register(cls, ctx: Context, case_no: str, **fields: Any) -> PetitionCase:
@@ -219,7 +219,9 @@ class PetitionCase(Aggregate):
 
     def transfer(self, ctx: Context, to_unit: str, mode: str = "transfer", due_date: str | None = None,
                  note: str = "") -> None:
-        self._status("registered")
+        # a bureau triages what it registered; a unit that signed for a matter may pass it on to
+        # the competent unit below it before deciding on acceptance (arts. 22(二), 23)
+        self._status("registered", "received")
         self._holder(ctx)
         self._not_final_matter()
         to_unit = self._unit_exists(ctx, to_unit, "to_unit")
@@ -235,7 +237,9 @@ class PetitionCase(Aggregate):
         elif due_date is not None:
             raise _invalid("transfer.no_due_date", "转送不设办理期限，请使用交办",
                            "Only an assignment (交办) carries a due date", "due_date")
-        self._emit(ctx, self.Transferred, self.state.triage_base, mode=mode, to_unit=to_unit,
+        base = self.state.triage_base if self.state.status == "registered" else \
+            self.state.received_version
+        self._emit(ctx, self.Transferred, base, mode=mode, to_unit=to_unit,
                    from_unit=self.state.holder, due_date=due_date, report_back=mode == "assign",
                    note=note)
 
@@ -430,8 +434,8 @@ class PetitionCase(Aggregate):
     def assign_leader(self, ctx: Context, person: str) -> None:
         self._status(*OPEN)
         person = self._person_exists(ctx, person, "person")
-        if not any(p in C.LEADER_POSTS for unit in ctx.org.units
-                   for p in ctx.org.posts_held(person, unit, ctx.occurred_at)):
+        if not any(post in C.LEADER_POSTS
+                   for _unit, post in ctx.org.person_posts(person, ctx.occurred_at)):
             raise _invalid("leader.not_leader", "包案领导须为当时在任的领导干部",
                            f"{person} held no leadership post at that moment", "person")
         self._emit(ctx, self.LeaderAssigned, None, person=person)
@@ -443,7 +447,7 @@ class PetitionCase(Aggregate):
         text: str
 
     def note(self, ctx: Context, text: str, kind: str = "progress") -> None:
-        self._status(*OPEN, "served", "reviewed", "final", "refused", "routed_out")
+        self._status(*OPEN, *POST_SERVICE, "refused", "routed_out")
         _need_code(kind, {"progress": "办理进展", "investigation": "调查核实",
                           "visit": "回访", "other": "其他"}, "kind", "记录类型")
         self._emit(ctx, self.Noted, None, kind=kind, text=_need_text(text, "text", "记录内容"))
@@ -768,7 +772,7 @@ class PetitionCase(Aggregate):
             raise _refuse("assignment.none", "该事项不是交办件", "The case was not assigned (交办)")
         if self.state.assignment.get("reported"):
             raise _refuse("assignment.already_reported", "已报送办结报告", "Already reported")
-        self._status(*OPEN, "served", "reviewed", "final", "refused", "routed_out")
+        self._status(*OPEN, *POST_SERVICE, "refused", "routed_out")
         self._holder(ctx)
         self._emit(ctx, self.AssignmentReported, self.state.assignment["version"],
                    report=_need_text(report, "report", "办结报告"))
@@ -882,6 +886,8 @@ FIELD_VOCAB: dict[str, dict[str, str]] = {
         **C.SERVICE_METHODS, **C.NOTICE_METHODS}, "outcome": {**C.SERVICE_OUTCOMES,
                                                               **C.MEDIATION_OUTCOMES},
     "opinion": {**C.OPINIONS, **C.REVIEW_OPINIONS}, "value": C.EVALUATION_VALUES,
+    "category": C.category_names(), "kind": {**C.NOTICE_KINDS, **C.SUPERVISION_KINDS},
+    "mode": {"transfer": "转送", "assign": "交办"},
 }
 
 
@@ -955,16 +961,12 @@ def _checked_registration(ctx: Context, case_no: str, f: dict[str, Any]) -> dict
     if not (isinstance(case_no, str) and 0 < len(case_no) <= 64 and set(case_no) <= _CASE_NO_CHARS):
         raise _invalid("case_no.invalid", "信访件编号格式无效",
                        "case_no must be 1–64 letters, digits, '-', '_' or '.'", "case_no")
-    if ctx.lookup(case_no) is not None:
-        raise _refuse("case.exists", "该信访件编号已登记", f"Case {case_no} already exists",
-                      "case_no")
     unit = ctx.org.unit(ctx.actor.get("unit") or "")
     if unit is None:
         raise _invalid("unit.unknown", "登记单位不存在", "The registering unit is unknown", "actor")
     channel = _need_code(f.get("channel"), C.CHANNELS, "channel", "信访形式")
     matter = _need_code(f.get("matter_type"), C.MATTER_TYPES, "matter_type", "信访事项类型")
-    category = _need_code(f.get("category"), {k: v["zh"] for k, v in C.categories().items()},
-                          "category", "问题分类")
+    category = _need_code(f.get("category"), C.category_names(), "category", "问题分类")
     location = f.get("location")
     if not isinstance(location, str) or ctx.org.unit(location) is None:
         raise _invalid("unit.unknown", "问题属地不存在", f"Unknown location unit {location!r}",

@@ -60,6 +60,7 @@ def fold(facts: list[Fact]) -> CaseState:
     state = CaseState()
     for f in effective_facts(facts):
         state.evolve(f)
+    state.corrected = any(f.kind == "Corrected" for f in facts)
     return state
 
 
@@ -100,6 +101,7 @@ class CaseState:
     links: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0
     status_version: int = 0  # the act that put the case in its current stage
+    corrected: bool = False  # any correction recorded (the facts then need the overlay)
 
     def clone(self) -> CaseState:
         """A copy that shares nothing mutable with this state (cheaper than copy.deepcopy)."""

@@ -70,6 +70,11 @@ def categories() -> dict[str, dict[str, str]]:
     return {c["code"]: c for c in data["categories"]}
 
 
+@cache
+def category_names() -> dict[str, str]:
+    return {code: c["zh"] for code, c in categories().items()}
+
+
 def label(vocab: dict[str, str], code: str | None) -> str:
     return vocab.get(code or "", code or "")
 

@@ -155,7 +155,7 @@ def build_organisation(spec: dict[str, Any], org: OrgDirectory, now: datetime, r
         agg.trigger_event(Unit.PostFilled, post=a["post"], person=a["person"],
                           effective_from=since, recorded_by=recorded_by, timestamp=now)
         term = [a["post"], a["person"], since, None]
-        scratch.units[a["unit"]].terms.append(term)
+        scratch.units[a["unit"]].add_term(term)
         if a.get("until") is not None:
             until = as_moment(a["until"], field)
             check_vacate(scratch, a["unit"], a["post"], a["person"], until, field)

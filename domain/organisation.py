@@ -141,6 +141,11 @@ class UnitRecord:
     established: datetime
     parents: list[tuple[datetime, str | None]] = field(default_factory=list)
     terms: list[list[Any]] = field(default_factory=list)
+    by_post: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for term in self.terms:
+            self.by_post.setdefault(term[0], []).append(term)
 
     def parent_at(self, at: datetime) -> str | None:
         current = None
@@ -150,8 +155,12 @@ class UnitRecord:
         return current
 
     def holders(self, post: str, at: datetime) -> list[str]:
-        return [t[1] for t in self.terms
-                if t[0] == post and t[2] <= at and (t[3] is None or at < t[3])]
+        return [t[1] for t in self.by_post.get(post, ())
+                if t[2] <= at and (t[3] is None or at < t[3])]
+
+    def add_term(self, term: list[Any]) -> None:
+        self.terms.append(term)
+        self.by_post.setdefault(term[0], []).append(term)
 
 
 class OrgDirectory:
@@ -163,7 +172,9 @@ class OrgDirectory:
         self.levels: list[dict[str, Any]] = []
         self.posts: dict[str, str] = {}
         self.position = 0
+        self.changes = 0  # organisation events folded so far
         self._by_id: dict[UUID, str] = {}
+        self._person_terms: dict[str, list[tuple[str, list[Any]]]] = {}
 
     def apply(self, event: Any) -> None:
         if isinstance(event, (OrgScheme.Defined, OrgScheme.Redefined)):
@@ -181,7 +192,9 @@ class OrgDirectory:
                 unit.parents.append((event.effective_from, event.parent))
                 unit.parents.sort(key=lambda p: p[0])
             elif isinstance(event, Unit.PostFilled):
-                unit.terms.append([event.post, event.person, event.effective_from, None])
+                term = [event.post, event.person, event.effective_from, None]
+                unit.add_term(term)
+                self._person_terms.setdefault(event.person, []).append((unit.code, term))
             elif isinstance(event, Unit.PostVacated):
                 for term in unit.terms:
                     if term[0] == event.post and term[1] == event.person and term[3] is None:
@@ -211,6 +224,11 @@ class OrgDirectory:
             return []
         return [t[0] for t in record.terms
                 if t[1] == person and t[2] <= at and (t[3] is None or at < t[3])]
+
+    def person_posts(self, person: str, at: datetime) -> list[tuple[str, str]]:
+        """(unit, post) of every post ``person`` held at ``at``."""
+        return [(unit, t[0]) for unit, t in self._person_terms.get(person, ())
+                if t[2] <= at and (t[3] is None or at < t[3])]
 
     def chain(self, unit: str, at: datetime) -> list[str]:
         """The unit and its ancestors as they were linked at ``at`` (bottom-up)."""

@@ -11,7 +11,16 @@ import pytest
 
 from domain.application import Casetrail
 from domain.errors import DomainError, VersionConflict
-from tests.conftest import BUREAU, DISTRICT_GOV, GRIEVANCE, HOUSING, at, log_size, make_app
+from tests.conftest import (
+    BUREAU,
+    CITY_BUREAU,
+    DISTRICT_GOV,
+    GRIEVANCE,
+    HOUSING,
+    at,
+    log_size,
+    make_app,
+)
 
 
 def registered(app: Casetrail, case_no: str = "A1", when: Any = None, **extra: Any) -> str:
@@ -323,3 +332,15 @@ def test_the_review_organ_must_be_above_the_handling_unit(app: Casetrail) -> Non
     refused(app, "review.not_above", "A1", "request_review", BUREAU, at(2026, 4, 20),
             organ="yz-rsj")  # a peer department
     app.execute("A1", "request_review", BUREAU, at(2026, 4, 20), organ="yz-gov")
+
+
+def test_a_unit_that_signed_for_a_matter_may_pass_it_on_before_accepting(app: Casetrail) -> None:
+    app.register_case(CITY_BUREAU, at(2026, 3, 2, 10), case_no="C1", **GRIEVANCE)
+    app.execute("C1", "transfer", CITY_BUREAU, at(2026, 3, 3), to_unit="yz-xfj")
+    app.execute("C1", "receive", BUREAU, at(2026, 3, 4))
+    app.execute("C1", "transfer", BUREAU, at(2026, 3, 5), to_unit="yz-zjj")
+    app.execute("C1", "receive", HOUSING, at(2026, 3, 6))
+    app.execute("C1", "accept", HOUSING, at(2026, 3, 7))
+    state = app.get_case("C1").state
+    assert [t["to"] for t in state.transfers] == ["yz-xfj", "yz-zjj"]
+    refused(app, "case.wrong_stage", "C1", "transfer", HOUSING, at(2026, 3, 8), to_unit="yz-rsj")

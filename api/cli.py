@@ -68,9 +68,9 @@ def demo(db: str | None = DbOption,
         summary = run_demo(url, cases=cases, seed=seed)
     _catch_up_projections(url)
     console.print(f"✓ demo store at {url}")
-    for key, value in summary.items():
-        if key != "show":
-            console.print(f"  {key}: {value}")
+    for key in ("cases", "events", "open", "statuses", "paths", "seconds"):
+        if key in summary:
+            console.print(f"  {key}: {summary[key]}")
     if summary.get("show"):
         from api.timeline import render_timeline
         render_timeline(_open(url), summary["show"], console)

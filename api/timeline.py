@@ -25,11 +25,19 @@ def _who(app: Casetrail, actor: dict[str, Any]) -> str:
     return text
 
 
-def _details(fact: Any) -> str:
+UNIT_KEYS = {"to_unit", "from_unit", "target_unit", "organ", "location", "at_unit"}
+PERSON_KEYS = {"person", "approver"}
+
+
+def _details(fact: Any, app: Casetrail | None = None) -> str:
     parts = []
     for key, value in fact.data.items():
         if key in SKIP or value in (None, "", [], {}, False):
             continue
+        if app is not None and key in UNIT_KEYS and app.org.unit(str(value)):
+            value = app.org.units[str(value)].name
+        elif app is not None and key in PERSON_KEYS:
+            value = app.org.persons.get(str(value), value)
         parts.append(f"{key}={value}")
     text = "; ".join(parts)
     if fact.corrections:
@@ -60,5 +68,5 @@ def render_timeline(app: Casetrail, case_no: str, console: Console | None = None
         if late >= 3:
             recorded += f" [red](补录 +{late}天)[/]"
         table.add_row(str(fact.version), occurred, recorded, C.EVENT_ZH.get(fact.kind, fact.kind),
-                      _who(app, fact.actor), _details(fact))
+                      _who(app, fact.actor), _details(fact, app))
     console.print(table)

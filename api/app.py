@@ -15,7 +15,8 @@ from api.auth import TokenStore
 from api.case_index import CaseIndex
 from api.deps import Services
 from api.idempotency import Idempotency
-from api.routes import admin, cases, io, org
+from api.readmodels import ReadModels
+from api.routes import admin, cases, dossiers, findings, io, org, queries
 from api.sidestore import SideStore
 from domain.application import Casetrail
 
@@ -29,7 +30,8 @@ def build_services(url: str | None = None, clock: Callable[[], Any] | None = Non
     side = SideStore(core.database_url)
     index = CaseIndex(core)
     index.refresh()
-    return Services(core, side, TokenStore(side), AccessLog(side), Idempotency(side), index)
+    return Services(core, side, TokenStore(side), AccessLog(side), Idempotency(side), index,
+                    ReadModels(core))
 
 
 def create_app(url: str | None = None, *, clock: Callable[[], Any] | None = None,
@@ -43,7 +45,7 @@ def create_app(url: str | None = None, *, clock: Callable[[], Any] | None = None
         if core is None:
             svc.close()
         else:
-            svc.side.close()
+            svc.release()
 
     app = FastAPI(
         title="Casetrail API", version="0.1.0", lifespan=lifespan,
@@ -54,7 +56,8 @@ def create_app(url: str | None = None, *, clock: Callable[[], Any] | None = None
     problems.install(app)
     app.add_middleware(problems.BodyLimit, default=BODY_LIMIT,  # type: ignore[arg-type]
                        per_path={"/import": IMPORT_LIMIT})
-    for router in (cases.router, org.router, admin.router, io.router):
+    for router in (cases.router, queries.router, findings.router, dossiers.router, org.router,
+                   admin.router, io.router):
         app.include_router(router)
     _mount_integrity(app, svc.core.database_url)
     return app

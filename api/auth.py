@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +35,9 @@ HANDLING = {"open_mediation", "conclude_mediation", "start_hearing", "end_hearin
 REVIEW = {"accept_review", "issue_review_opinion", "serve_review_opinion", "start_hearing",
           "end_hearing", "note"}
 READ = {"read", "list"}
+# the supervisor's workflow on findings (domain.findings), and the three proposal powers
+FINDING_WORK = {"confirm_finding", "dismiss_finding", "annotate_finding", "judge_consequences",
+                "record_measure", "propose"}
 # role -> the commands ("register", a COMMANDS name) and reads it may perform
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "registrar": frozenset({"register", *TRIAGE, *INTAKE, "evaluate", "request_review",
@@ -41,23 +45,31 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "handler": frozenset({*INTAKE, *HANDLING, "extend", "approve_reply", "withdraw", "correct",
                           *READ}),
     "unit_head": frozenset({*INTAKE, *HANDLING, "extend", "approve_reply", "assign_leader",
-                            "correct", *READ}),
+                            "correct", *READ, "findings", "give_feedback"}),
     "petition_bureau": frozenset({"register", *TRIAGE, *INTAKE, *HANDLING, "resolve_objection",
                                   "assign_leader", "evaluate", "request_review", "supervise",
                                   "withdraw", "correct", "extend", "approve_reply", *READ,
-                                  "export", "access_log"}),
-    "supervisor": frozenset({"supervise", "note", *READ, "access_log", "export"}),
-    "review_organ": frozenset({*REVIEW, "request_review", *READ}),
-    "auditor": frozenset({*READ, "access_log"}),
+                                  "export", "access_log", "findings", "dossier", *FINDING_WORK,
+                                  "give_feedback"}),
+    "supervisor": frozenset({"supervise", "note", *READ, "access_log", "export", "findings",
+                             "dossier", *FINDING_WORK, "give_feedback"}),
+    "review_organ": frozenset({*REVIEW, "request_review", *READ, "findings", "dossier"}),
+    "auditor": frozenset({*READ, "access_log", "findings", "dossier"}),
     "integration": frozenset({"register", *TRIAGE, *INTAKE, *HANDLING, *REVIEW,
                               "resolve_objection", "assign_leader", "evaluate", "request_review",
                               "supervise", "withdraw", "correct", "extend", "approve_reply",
-                              *READ, "export", "import"}),
+                              *READ, "export", "import", "findings", "dossier",
+                              "give_feedback"}),
 }
 # roles whose work needs the petitioner's name, ID number, phone and address
 SEES_PERSONAL = frozenset({"registrar", "handler", "petition_bureau", "supervisor",
                            "review_organ", "integration"})
 TOKEN_PREFIX = "ct_"
+# A verified token is remembered for this long (seconds, monotonic): a revocation made through
+# this process's store takes effect at once; one made elsewhere (the CLI, another worker) within
+# this bound. Expiry is checked on every request. Unknown secrets are never cached.
+TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_MAX = 10_000
 
 
 def hash_secret(secret: str) -> str:
@@ -127,16 +139,43 @@ class TokenStore:
             return False
         self.side.insert_ignore("api_token_revocations", {
             "token_id": token_id, "revoked_at": _iso(now), "revoked_by": by, "reason": reason})
+        cache = self.side.token_cache
+        for key in [k for k, (p, _) in list(cache.items()) if p.token_id == token_id]:
+            cache.pop(key, None)
         return True
 
     def verify(self, secret: str, now: datetime) -> Principal | None:
-        """The token's grant if the secret is known, unexpired and not revoked."""
+        """The token's grant if the secret is known, unexpired and not revoked (a positive
+        answer is cached for :data:`TOKEN_CACHE_SECONDS`)."""
+        key, t = hash_secret(secret), time.monotonic()
+        cache = self.side.token_cache
+        hit = cache.get(key)
+        if hit is None or t - hit[1] >= TOKEN_CACHE_SECONDS:
+            found = self._lookup(key)
+            if found is None:
+                cache.pop(key, None)
+                return None
+            if len(cache) >= TOKEN_CACHE_MAX:
+                cache.clear()
+            hit = cache[key] = (found, t)
+        who: Principal = hit[0]
+        return who if who.expires_at > _iso(now) else None
+
+    def cached(self, secret: str, now: datetime) -> Principal | None:
+        """The grant if a fresh, unexpired verification is cached (no I/O); else None."""
+        hit = self.side.token_cache.get(hash_secret(secret))
+        if hit is None or time.monotonic() - hit[1] >= TOKEN_CACHE_SECONDS:
+            return None
+        who: Principal = hit[0]
+        return who if who.expires_at > _iso(now) else None
+
+    def _lookup(self, secret_hash: str) -> Principal | None:
         rows = self.side.query(
             "SELECT t.token_id, t.subject, t.kind, t.person, t.post, t.unit, t.scope_unit, "
             "t.include_subunits, t.roles, t.expires_at FROM api_tokens t "
             "LEFT JOIN api_token_revocations r ON r.token_id = t.token_id "
-            "WHERE t.secret_hash = ? AND r.token_id IS NULL", (hash_secret(secret),))
-        if not rows or rows[0][9] <= _iso(now):
+            "WHERE t.secret_hash = ? AND r.token_id IS NULL", (secret_hash,))
+        if not rows:
             return None
         return self._principal(dict(zip(
             ("token_id", "subject", "kind", "person", "post", "unit", "scope_unit",

@@ -1,6 +1,7 @@
 """Dependencies shared by the routes: the services, the caller, the case it may see, headers."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -18,12 +19,14 @@ from api.auth import Principal, TokenStore
 from api.case_index import CaseIndex
 from api.idempotency import Idempotency, check_key
 from api.problems import Problem
+from api.readmodels import ReadModels
 from api.sidestore import SideStore
-from api.visibility import Lens, Profile, can_see, lens_for, profile_of
+from api.visibility import Lens, Profile, can_see, lens_for, listable, profile_of
 from domain.application import Casetrail
 from domain.case import case_id_for
 from domain.case_state import CaseState, Fact, effective_facts, fold
 from domain.errors import NotFound
+from domain.organisation import OrgDirectory
 
 
 @dataclass
@@ -34,9 +37,28 @@ class Services:
     access: AccessLog
     idempotency: Idempotency
     index: CaseIndex
+    views: ReadModels
+    org_seconds: float = 1.0
+    _org_checked: float = -1e9
+
+    def org(self) -> OrgDirectory:
+        """The organisation for visibility decisions, re-read from the log at most once a
+        second (an organisation change made in this process is seen at once: the core folds it
+        when it writes; one made by another process, within ``org_seconds``). Commands still
+        check against the organisation as the core refreshes it for every command."""
+        t = time.monotonic()
+        if t - self._org_checked >= self.org_seconds:
+            self._org_checked = t
+            return self.core.refresh_org()
+        return self.core.org
+
+    def release(self) -> None:
+        """Close what the API opened (its tables' pool, the read-model connection)."""
+        self.views.close()
+        self.side.close()
 
     def close(self) -> None:
-        self.side.close()
+        self.release()
         self.core.close()
 
 
@@ -79,10 +101,12 @@ async def principal(svc: ServicesDep,
         raise Problem(401, "auth.required", "需要身份认证",
                       "Send 'Authorization: Bearer <token>' (issue one with `casetrail token "
                       "issue`)", "Authorization")
-    verify, now = svc.tokens.verify, svc.core.clock()
-    # a pooled PostgreSQL connection may have to be waited for: not on the event loop
-    who = await run_in_threadpool(verify, secret.strip(), now) if svc.side.postgres else \
-        verify(secret.strip(), now)
+    verify, now, secret = svc.tokens.verify, svc.core.clock(), secret.strip()
+    who = svc.tokens.cached(secret, now)
+    if who is None:
+        # a pooled PostgreSQL connection may have to be waited for: not on the event loop
+        who = await run_in_threadpool(verify, secret, now) if svc.side.postgres else \
+            verify(secret, now)
     if who is None:
         raise Problem(401, "auth.invalid_token", "令牌无效、已过期或已撤销",
                       "The token is unknown, expired or revoked", "Authorization")
@@ -149,11 +173,17 @@ class Visible:
 def visible_case(svc: Services, p: Principal, case_no: str) -> Visible:
     """The case if the caller's scope covers it; otherwise the same 404 as a missing case."""
     case = snapshot(svc.core, case_no)
-    org, now = svc.core.refresh_org(), svc.core.clock()
+    org, now = svc.org(), svc.core.clock()
     prof = profile_of(case.facts)
     if not can_see(p, prof, org, now):
         raise case_not_found(case_no)
     return Visible(case, prof, lens_for(p, prof, org, now))
+
+
+def listable_cases(svc: Services, p: Principal) -> set[str]:
+    """The cases the caller may learn exist: in its scope and not behind the wall."""
+    cases, org, now = svc.index.refresh(), svc.org(), svc.core.clock()
+    return {no for no, e in cases.items() if listable(p, e.profile, org, now)}
 
 
 def check_refs(svc: Services, p: Principal, field: str, *case_nos: str | None) -> None:

@@ -61,11 +61,23 @@ def occurred_by(case: Any, at: datetime) -> tuple[CaseState, list[Fact]]:
                           "see the history", "at") from None
 
 
-def responsibility(state: CaseState, org: OrgDirectory, at: datetime) -> dict[str, Any]:
-    holder = state.holder or ""
-    return {"case_no": state.case_no, "at": at, "status": state.status, "holder": state.holder,
-            "handler": state.handler, "leaders": list(state.leaders),
-            "unit_heads": org.holders(holder, "head", at),
-            "petition_leaders": org.holders(holder, "petition_leader", at),
-            "supervisions_open": [{"number": n, **s} for n, s in state.supervisions.items()
-                                  if not s.get("answered")]}
+def responsibility(state: CaseState, held: dict[str, Any] | None, org: OrgDirectory,
+                   at: datetime) -> dict[str, Any]:
+    """``held``: the read model's answer (:func:`projections.queries.who_held`); without it (no
+    segment at ``at``) the fold of the case and the organisation stand in."""
+    supervisions = [{"number": n, **s} for n, s in state.supervisions.items()
+                    if not s.get("answered")]
+    base = {"case_no": state.case_no, "at": at, "status": state.status,
+            "supervisions_open": supervisions}
+    if held is None:
+        holder = state.holder or ""
+        return {**base, "holder": state.holder, "unit": state.holder, "handler": state.handler,
+                "leaders": list(state.leaders), "unit_heads": org.holders(holder, "head", at),
+                "petition_leaders": org.holders(holder, "petition_leader", at),
+                "petition_officers": org.holders(holder, "petition_officer", at),
+                "segment": None, "territory": []}
+    return {**base, "holder": held["unit"], "unit": held["unit"], "handler": held["handler"],
+            "leaders": held.get("baoan_leader", []), "unit_heads": held.get("head", []),
+            "petition_leaders": held.get("petition_leader", []),
+            "petition_officers": held.get("petition_officer", []),
+            "segment": held.get("segment"), "territory": held.get("territory", [])}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -35,7 +35,14 @@ def _bounded(t: datetime) -> datetime:
     return t
 
 
+def _bounded_day(d: date) -> date:
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+    return d
+
+
 BusinessTime = Annotated[AwareDatetime, AfterValidator(_bounded)]
+BusinessDay = Annotated[date, AfterValidator(_bounded_day)]
 Text = Annotated[StrictStr, StringConstraints(max_length=20_000)]
 Code = Annotated[StrictStr, StringConstraints(min_length=1, max_length=128)]
 CaseNo = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
@@ -198,12 +205,84 @@ class CaseList(BaseModel):
 
 
 class ResponsibilityOut(BaseModel):
+    """Who was responsible at a moment (the responsibility read model: ``who_held``).
+
+    ``holder``/``unit``: the unit holding the case; ``handler``; ``leaders``: 包案 leaders in
+    personal charge; ``unit_heads``, ``petition_leaders``, ``petition_officers``: the unit's post
+    holders when its holding began; ``territory``: the territorial chain of the case's location
+    (unit, level and post holders at each depth); ``segment``: the holding interval and cause."""
+
     case_no: str
     at: datetime
     status: str
     holder: str | None
+    unit: str | None = None
     handler: str | None
     leaders: list[str]
     unit_heads: list[str]
     petition_leaders: list[str]
+    petition_officers: list[str] = []
+    segment: dict[str, Any] | None = None
+    territory: list[dict[str, Any]] = []
     supervisions_open: list[dict[str, Any]]
+
+
+# --- the supervisor's workflow on findings, and proposals (三项建议) -------------------------
+class ReviewIn(Strict):
+    """Acting on a finding. ``case_no`` (optional) narrows where the finding is looked for."""
+
+    case_no: CaseNo | None = None
+    occurred_at: BusinessTime | None = None
+
+
+class ConfirmIn(ReviewIn):
+    """确认: the finding holds."""
+
+    reason: Text = ""
+
+
+class DismissIn(ReviewIn):
+    """排除: the finding does not hold (a reason is required)."""
+
+    reason: Text
+
+
+class AnnotateIn(ReviewIn):
+    """批注: a note on the finding."""
+
+    text: Text
+
+
+class JudgeIn(ReviewIn):
+    """严重后果: the human judgement of consequences (on a confirmed finding)."""
+
+    serious: StrictBool
+    description: Text
+
+
+class MeasureIn(ReviewIn):
+    """The measure taken (on a confirmed finding), as decided by people: none, correction, talk,
+    notice, referred, other."""
+
+    measure: Code
+    description: Text = ""
+
+
+class ProposalIn(Strict):
+    """三项建议 (art. 40): improve_work / improve_policy / accountability, to a unit."""
+
+    number: Code
+    kind: Code
+    to_unit: Code
+    text: Text
+    cases: list[CaseNo] = Field(default_factory=list, max_length=500)
+    findings: list[Code] = Field(default_factory=list, max_length=500)
+    occurred_at: BusinessTime | None = None
+
+
+class FeedbackIn(Strict):
+    """The addressed unit's written feedback: adopted / partly / not_adopted (with reasons)."""
+
+    outcome: Code
+    reasons: Text = ""
+    occurred_at: BusinessTime | None = None

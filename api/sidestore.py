@@ -58,6 +58,7 @@ class SideStore:
         self.url = database_url(url)
         self.postgres = is_postgres(self.url)
         self._lock = threading.Lock()
+        self.token_cache: dict[str, tuple[Any, float]] = {}  # see api.auth.TokenStore.verify
         if self.postgres:
             from psycopg_pool import ConnectionPool
 

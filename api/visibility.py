@@ -118,13 +118,16 @@ class Lens:
                 out[k] = None
                 self.withheld.add(k)
             return out
+        # the log names the category and the fields (the 46(五) rule reads field names)
         if self.accusation and (out.get("request") or out.get("facts_and_reasons")):
             self.revealed.add("accusation_content")
+            self.revealed.update(k for k in CONTENT_FIELDS - PERSONAL_FIELDS if out.get(k))
         people = [(k, out.get(k)) for k in ("petitioners", "agent", "representatives")]
         if not any(v for _, v in people):
             return out
         if self.personal:
             self.revealed.add("personal_data")
+            self.revealed.update(k for k, v in people if v)
             return out
         out["petitioners"] = [mask_person(x) for x in out.get("petitioners") or []]
         out["agent"] = mask_person(out["agent"]) if out.get("agent") else out.get("agent")
@@ -161,3 +164,32 @@ class Lens:
 
 def lens_for(p: Principal, prof: Profile, org: OrgDirectory, at: datetime) -> Lens:
     return Lens(walled(p, prof, org, at), p.sees_personal, prof.accusation, set(), set())
+
+
+# --- audit documents (dossier, diff): built by the domain, masked here for the caller ----------
+AUDIT_VALUES = frozenset({"old", "new", "before", "after", "old_value", "new_value"})
+
+
+def mask_audit(value: Any) -> Any:
+    """An audit document with petitioner personal data masked wherever it appears: registration
+    data, corrections of personal fields, and who acted on a petitioner's behalf."""
+    if isinstance(value, list):
+        return [mask_audit(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    personal_field = value.get("field") in PERSONAL_FIELDS
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if k == "petitioners" and isinstance(v, list):
+            out[k] = [mask_person(x) for x in v]
+        elif k == "agent" and v:
+            out[k] = mask_person(v)
+        elif k == "representatives" and isinstance(v, list):
+            out[k] = [mask_text(x) for x in v]
+        elif k == "on_behalf_of" and v:
+            out[k] = mask_text(v)
+        elif personal_field and k in AUDIT_VALUES:
+            out[k] = "***"
+        else:
+            out[k] = mask_audit(v)
+    return out

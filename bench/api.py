@@ -1,12 +1,13 @@
 """API throughput and latency on loopback: a uvicorn server in one process, a load generator in
 another (httpx, asyncio), on SQLite and PostgreSQL.
 
-    python bench/api.py --store sqlite --store postgres --seconds 10
+    python bench/api.py --store sqlite --store postgres --seconds 10 [--workers 2] [--hello]
 
 Measures (1) case reads, open loop at a fixed rate (default 200/s): p50/p95/p99 latency;
 (2) commands (a ``note`` on a random seeded case), closed loop with N concurrent clients:
 sustained commands/s and latency. Targets on the reference machine: read p99 < 25 ms at
-200/s; >= 400 commands/s.
+200/s; >= 400 commands/s. ``--hello`` first measures a trivial FastAPI endpoint (no store, no
+auth) with the same generator and server settings: the framework floor on this machine.
 """
 from __future__ import annotations
 
@@ -30,6 +31,21 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG_URL = os.environ.get("CASETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def hello_app() -> Any:
+    """The floor: a FastAPI app with one trivial JSON endpoint."""
+    import orjson
+    from fastapi import FastAPI, Response
+
+    app = FastAPI()
+
+    @app.get("/cases/{case_no}", response_model=None)
+    async def hello(case_no: str):  # type: ignore[no-untyped-def]
+        return Response(orjson.dumps({"case_no": case_no, "hello": "world"}),
+                        media_type="application/json")
+
+    return app
 
 
 def free_port() -> int:
@@ -67,18 +83,57 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams, a pool of ``size`` connections.
+
+    httpx's async client costs more CPU per request than the server under test does (on this
+    2-core machine it could not offer even a trivial endpoint 200 requests/s on time), so the
+    generator speaks HTTP itself: one request per idle connection, Content-Length bodies."""
+
+    def __init__(self, base: str, size: int, headers: dict[str, str]) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port, self.size = host, int(port), size
+        self.headers = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.idle: asyncio.Queue[tuple[Any, Any]] = asyncio.Queue()
+
+    async def __aenter__(self) -> RawClient:
+        for _ in range(self.size):
+            self.idle.put_nowait(await asyncio.open_connection(self.host, self.port))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        while not self.idle.empty():
+            _, writer = self.idle.get_nowait()
+            writer.close()
+
+    async def request(self, method: str, path: str, body: bytes = b"",
+                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        reader, writer = await self.idle.get()
+        try:
+            extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+            kind = "Content-Type: application/json\r\n" if body else ""
+            writer.write(f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}"
+                         f"{extra}{kind}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            status = int(lines[0].split()[1])
+            length = next((int(line.split(b":", 1)[1]) for line in lines[1:]
+                           if line[:15].lower() == b"content-length:"), 0)
+            return status, await reader.readexactly(length)
+        finally:
+            self.idle.put_nowait((reader, writer))
+
+
 async def reads(base: str, token: str, cases: int, rate: float, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with RawClient(base, 64, {"Authorization": f"Bearer {token}"}) as client:
         async def one() -> None:
             nonlocal errors
             t0 = time.perf_counter()
-            r = await client.get(f"/cases/B{random.randrange(cases):06d}")
+            status, _ = await client.request("GET", f"/cases/B{random.randrange(cases):06d}")
             latencies.append((time.perf_counter() - t0) * 1000)
-            errors += r.status_code != 200
+            errors += status != 200
 
         tasks, start, n = [], time.perf_counter(), 0
         while (elapsed := time.perf_counter() - start) < seconds:
@@ -99,20 +154,18 @@ async def commands(base: str, token: str, cases: int, clients: int, seconds: flo
                    ) -> dict[str, Any]:
     latencies: list[float] = []
     errors: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with RawClient(base, clients, {"Authorization": f"Bearer {token}"}) as client:
         stop = time.perf_counter() + seconds
 
         async def worker() -> None:
             while time.perf_counter() < stop:
                 t0 = time.perf_counter()
-                r = await client.post(f"/cases/B{random.randrange(cases):06d}/note",
-                                      json={"text": "bench"},
-                                      headers={"Idempotency-Key": uuid.uuid4().hex})
+                status, _ = await client.request(
+                    "POST", f"/cases/B{random.randrange(cases):06d}/note", b'{"text":"bench"}',
+                    {"Idempotency-Key": uuid.uuid4().hex})
                 latencies.append((time.perf_counter() - t0) * 1000)
-                if r.status_code != 200:
-                    errors[r.status_code] = errors.get(r.status_code, 0) + 1
+                if status != 200:
+                    errors[status] = errors.get(status, 0) + 1
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
@@ -133,29 +186,58 @@ def generator(base: str, token: str, args: argparse.Namespace, out: Any) -> None
     out.put(asyncio.run(main()))
 
 
+def hello_generator(base: str, args: argparse.Namespace, out: Any) -> None:
+    async def main() -> dict[str, Any]:
+        await reads(base, "-", args.cases, 50, 2)
+        return {"read": await reads(base, "-", args.cases, args.rate, args.seconds)}
+    out.put(asyncio.run(main()))
+
+
+def serve(factory: str, env: dict[str, str], workers: int) -> tuple[Any, str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", factory, "--factory", "--port", str(port),
+         "--log-level", "warning", "--no-access-log", "--workers", str(workers)],
+        env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return server, base
+
+
+def load(target: Any, *args: Any) -> dict[str, Any]:
+    """Run a generator in its own process and return what it measured."""
+    queue: Any = mp.Queue()
+    proc = mp.Process(target=target, args=(*args, queue))
+    proc.start()
+    result: dict[str, Any] = queue.get()
+    proc.join()
+    return result
+
+
+def run_hello(args: argparse.Namespace) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server, base = serve("bench.api:hello_app", env, args.workers)
+    try:
+        return {"store": "hello", **load(hello_generator, base, args)}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def run(store: str, args: argparse.Namespace) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="casetrail-bench-")
     schema = "bench_" + uuid.uuid4().hex[:8]
     url = f"sqlite:///{tmp}/bench.db" if store == "sqlite" else f"{PG_URL}?schema={schema}"
     token = prepare(url, args.cases)
-    port = free_port()
     env = {**os.environ, "CASETRAIL_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    server, base = serve("api.app:create_app", env, args.workers)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        queue: Any = mp.Queue()
-        proc = mp.Process(target=generator, args=(base, token, args, queue))
-        proc.start()
-        result = queue.get()
-        proc.join()
+        result = load(generator, base, token, args)
     finally:
         server.terminate()
         server.wait(10)
@@ -173,14 +255,21 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="case reads per second")
     parser.add_argument("--clients", type=int, default=16, help="concurrent command clients")
     parser.add_argument("--cases", type=int, default=1000, help="cases seeded")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--hello", action="store_true", help="also measure a trivial endpoint")
     args = parser.parse_args()
-    for store in args.store or ["sqlite", "postgres"]:
-        result = run(store, args)
-        r, c = result["read"], result["command"]
-        print(f"{store:9} case read  {r['rate']:7.1f}/s  p50 {r['p50_ms']:6.2f} ms  "
+    print(f"uptime: {os.getloadavg()}  cpus: {os.cpu_count()}  workers: {args.workers}")
+    runs = ([run_hello(args)] if args.hello else []) + [
+        run(store, args) for store in args.store or ["sqlite", "postgres"]]
+    for result in runs:
+        store, r = result["store"], result["read"]
+        what = "hello" if store == "hello" else "case read"
+        print(f"{store:9} {what:10}{r['rate']:7.1f}/s  p50 {r['p50_ms']:6.2f} ms  "
               f"p95 {r['p95_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}")
-        print(f"{store:9} command   {c['per_second']:7.1f}/s  p50 {c['p50_ms']:6.2f} ms  "
-              f"p99 {c['p99_ms']:6.2f} ms  errors {c['errors']}  ({args.clients} clients)")
+        if "command" in result:
+            c = result["command"]
+            print(f"{store:9} {'command':10}{c['per_second']:7.1f}/s  p50 {c['p50_ms']:6.2f} ms  "
+                  f"p99 {c['p99_ms']:6.2f} ms  errors {c['errors']}  ({args.clients} clients)")
 
 
 if __name__ == "__main__":

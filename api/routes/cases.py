@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.auth import Principal
@@ -38,6 +39,7 @@ from api.schemas import (
 )
 from api.visibility import CONTENT_FIELDS, listable
 from domain.application import Result
+from projections.queries import who_held
 
 router = APIRouter(prefix="/cases", tags=["cases"], route_class=OrjsonRoute)
 CaseNoPath = Annotated[str, Path(max_length=64, description="信访件编号")]
@@ -126,12 +128,22 @@ def list_cases(svc: ServicesDep, p: Annotated[Principal, permit("list")],
     return OrjsonResponse({"total": len(rows), "items": rows[offset:offset + limit]})
 
 
-@router.get("/{case_no}", response_model=CaseOut, summary="the case now")
-def get_case(case_no: CaseNoPath, svc: ServicesDep, p: Reader) -> Response:
+def _read_case(svc: Services, p: Principal, case_no: str) -> Response:
     seen = visible_case(svc, p, case_no)
     view = case_view(seen.case.state, seen.case.effective(), seen.lens)
     _log(svc, p, "/cases/{case_no}", case_no, seen.lens)
-    return OrjsonResponse(view, headers={"ETag": f'"{seen.case.version}"'})
+    return Response(orjson.dumps(view, option=orjson.OPT_NON_STR_KEYS),
+                    media_type="application/json", headers={"ETag": f'"{seen.case.version}"'})
+
+
+@router.get("/{case_no}", response_model=CaseOut, summary="the case now")
+async def get_case(case_no: CaseNoPath, svc: ServicesDep, p: Reader) -> Response:
+    """The hottest read: on SQLite it runs on the event loop (about a millisecond of local file
+    reads and one log insert, cheaper than the hop to the thread pool); on PostgreSQL, where a
+    pooled connection may have to be waited for, in the thread pool."""
+    if svc.side.postgres:
+        return await run_in_threadpool(_read_case, svc, p, case_no)
+    return _read_case(svc, p, case_no)
 
 
 @router.get("/{case_no}/history", response_model=HistoryOut, summary="every recorded event")
@@ -162,7 +174,10 @@ def get_as_of(case_no: CaseNoPath, at: BusinessTime, svc: ServicesDep, p: Reader
             summary="who was responsible at a moment")
 def get_responsibility(case_no: CaseNoPath, svc: ServicesDep, p: Reader,
                        at: BusinessTime | None = None) -> dict[str, Any]:
+    """From the responsibility read model (``projections.queries.who_held``): the unit, the
+    handler, its post holders, the 包案 leaders and the territorial chain."""
     seen = visible_case(svc, p, case_no)
     moment: datetime = at or svc.core.clock()
     state, _ = occurred_by(seen.case, moment)
-    return responsibility(state, svc.core.refresh_org(), moment)
+    held = svc.views.run(who_held, case_no, moment)
+    return responsibility(state, held, svc.core.refresh_org(), moment)

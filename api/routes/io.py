@@ -203,6 +203,11 @@ def _attempt(svc: Services, steps: list[Step], report: Report, p: Principal | No
         try:
             _scope(p, s, org, now, known)
             if s.command == "register":
+                # the core leaves a number already in the store to the store's unique key at
+                # commit, which would refuse the whole batch (and a dry run never commits)
+                if s.case_no in known:
+                    raise DomainError("case.exists", "该信访件编号已登记",
+                                      f"Case {s.case_no} already exists", "case_no")
                 batch.register(s.actor, s.occurred_at, s.case_no, **s.args)
             else:
                 batch.execute(s.case_no, s.command, s.actor, s.occurred_at, None, **s.args)

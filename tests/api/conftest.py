@@ -76,14 +76,14 @@ def make_api(core: Casetrail, raise_server_exceptions: bool = True) -> Api:
 def api(app: Casetrail) -> Iterator[Api]:
     made = make_api(app)
     yield made
-    made.client.app.state.services.side.close()
+    made.client.app.state.services.release()
 
 
 @pytest.fixture
 def sqlite_api(sqlite_app: Casetrail) -> Iterator[Api]:
     made = make_api(sqlite_app)
     yield made
-    made.client.app.state.services.side.close()
+    made.client.app.state.services.release()
 
 
 def ts(month: int, day: int, hour: int = 10) -> str:

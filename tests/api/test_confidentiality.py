@@ -24,6 +24,9 @@ def walled(sqlite_api: Api) -> Api:
     assert api.register("bureau", "ACC", ts(3, 2), **ACCUSATION).status_code == 201
     assert api.post("bureau", "/cases/ACC/transfer", {"to_unit": "yz-zjj",
                                                       "occurred_at": ts(3, 2, 11)}).status_code == 200
+    # received, never answered: its clocks run into every queue and finding list
+    assert api.post("housing_officer", "/cases/ACC/receive",
+                    {"occurred_at": ts(3, 3)}).status_code == 200
     assert api.register("bureau", "GRV", ts(3, 2)).status_code == 201
     api.post("bureau", "/cases/GRV/transfer", {"to_unit": "yz-zjj", "occurred_at": ts(3, 2, 11)})
     api.tokens["accused_unit"] = api.token(subject="zjj-system", kind="client", unit="yz-zjj",
@@ -31,29 +34,77 @@ def walled(sqlite_api: Api) -> Api:
     return api
 
 
+NOW = "2026-11-20T09:00:00%2B08:00"
 READS = ["/cases/ACC", "/cases/ACC/history", "/cases/ACC/responsibility",
-         "/cases/ACC/as-of?at=2026-11-20T09:00:00%2B08:00&sense=recorded",
-         "/cases/ACC/as-of?at=2026-11-20T09:00:00%2B08:00&sense=occurred"]
-LISTS = ["/cases", "/cases?matter_type=accusation", "/export", "/access-log"]
+         f"/cases/ACC/as-of?at={NOW}&sense=recorded", f"/cases/ACC/as-of?at={NOW}&sense=occurred",
+         "/cases/ACC/clocks", f"/cases/ACC/clocks?at={NOW}"]
+# audit and supervision views of one case: a walled caller gets 404, as for an unknown case
+HIDDEN = ["/cases/ACC/findings", "/cases/ACC/dossier", "/cases/ACC/dossier?format=html",
+          f"/cases/ACC/diff?from=2026-03-01T00:00:00%2B08:00&to={NOW}&sense=happened"]
+# every list, count, queue and finding: a walled caller sees no trace of the accusation
+QUEUES = ["/queues/daily?unit=yz-zjj", "/queues/daily?unit=yz-zjj&as_of=2026-03-31",
+          "/queues/weekly?as_of=2026-03-12", "/queues/overdue", "/queues/overdue?unit=yz-zjj",
+          "/queues/overdue?as_of=2026-04-01", "/clocks/running",
+          "/clocks/running?at=2026-03-10T09:00:00%2B08:00", "/findings", "/findings?case=ACC",
+          "/findings?unit=yz-zjj", "/findings?rule=NOTICE-OVERDUE", "/findings?sense=recorded",
+          "/findings?rule=ACCUSATION-SEEN"]
+LISTS = ["/cases", "/cases?matter_type=accusation", "/export", "/access-log", *QUEUES]
 WALLED = ["housing_handler", "housing_head", "housing_officer", "accused_unit"]
 
 
 def read_everything(api: Api, who: str) -> list[Any]:
-    return [api.client.get(path, headers=api.h(who)) for path in READS + LISTS]
+    return [api.client.get(path, headers=api.h(who)) for path in READS + HIDDEN + LISTS]
+
+
+def mentions(value: Any, case_no: str) -> bool:
+    """Whether a JSON answer names the case anywhere (as a value or a key)."""
+    if isinstance(value, dict):
+        return any(k == case_no or mentions(v, case_no) for k, v in value.items())
+    if isinstance(value, list):
+        return any(mentions(v, case_no) for v in value)
+    return value == case_no
 
 
 def test_every_read_endpoint_is_covered(walled: Api) -> None:
     paths = walled.client.get("/openapi.json").json()["paths"]
     case_reads = {p for p, ops in paths.items() if "get" in ops and p.startswith("/cases/")}
-    assert case_reads == {p.split("?")[0].replace("ACC", "{case_no}") for p in READS}
+    assert case_reads == {p.split("?")[0].replace("ACC", "{case_no}") for p in READS + HIDDEN}
+    lists = {p for p, ops in paths.items() if "get" in ops and not p.startswith(
+        ("/cases/", "/org", "/integrity", "/me", "/rules", "/docs", "/openapi"))}
+    assert lists == {p.split("?")[0] for p in LISTS}
 
 
 @pytest.mark.parametrize("who", WALLED)
 def test_the_accused_never_sees_the_accuser_or_the_content(walled: Api, who: str) -> None:
     for r in read_everything(walled, who):
-        assert r.status_code in (200, 403), (r.url, r.text)
+        hidden = any(str(r.url).endswith(h.replace("%2B", "+")) or h in str(r.url)
+                     for h in HIDDEN)
+        assert r.status_code in ((403, 404) if hidden else (200, 403)), (r.url, r.text)
         for secret in SECRETS:
             assert secret not in r.text, (who, str(r.url))
+
+
+@pytest.mark.parametrize("who", WALLED)
+def test_queues_and_findings_leave_no_trace_of_the_accusation(walled: Api, who: str) -> None:
+    for path in QUEUES:
+        r = walled.client.get(path, headers=walled.h(who))
+        assert r.status_code in (200, 403), (path, r.text)
+        if r.status_code == 200:
+            assert not mentions(r.json(), "ACC"), (who, path)
+    for path in HIDDEN:
+        r = walled.client.get(path, headers=walled.h(who))
+        missing = walled.client.get(path.replace("ACC", "NOPE"), headers=walled.h(who))
+        assert (r.status_code, r.json()["code"]) == (missing.status_code,
+                                                     missing.json()["code"]), path
+
+
+def test_the_supervisor_sees_the_accusation_in_the_same_queues(walled: Api) -> None:
+    """The control: the same lists do name the case for a caller not walled from it."""
+    seen = {path: mentions(walled.client.get(path, headers=walled.h("discipline")).json(), "ACC")
+            for path in QUEUES if "ACCUSATION-SEEN" not in path}
+    assert seen == {path: True for path in seen}, seen
+    for path in HIDDEN:
+        assert walled.client.get(path, headers=walled.h("discipline")).status_code == 200, path
 
 
 @pytest.mark.parametrize("who", WALLED)

@@ -36,7 +36,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, Any]
         warnings.simplefilter("ignore")
         schema = schemathesis.openapi.from_asgi("/openapi.json", api.client.app)
     yield api, schema
-    api.client.app.state.services.side.close()
+    api.client.app.state.services.release()
     core.close()
 
 

@@ -19,6 +19,7 @@ from api.readmodels import ReadModels
 from api.routes import admin, cases, dossiers, findings, io, org, queries
 from api.sidestore import SideStore
 from domain.application import Casetrail
+from domain.rules import access_records_from_log
 
 BODY_LIMIT = 256 * 1024
 IMPORT_LIMIT = 64 * 1024 * 1024
@@ -30,8 +31,20 @@ def build_services(url: str | None = None, clock: Callable[[], Any] | None = Non
     side = SideStore(core.database_url)
     index = CaseIndex(core)
     index.refresh()
-    return Services(core, side, TokenStore(side), AccessLog(side), Idempotency(side), index,
+    access = AccessLog(side)
+    # the findings workflow (confirm/dismiss…) can then find rule 46(五) findings too
+    core.access_records = lambda: access_records_from_log(_all_entries(access))  # type: ignore[attr-defined]
+    return Services(core, side, TokenStore(side), access, Idempotency(side), index,
                     ReadModels(core))
+
+
+def _all_entries(access: AccessLog) -> list[Any]:
+    entries: list[Any] = []
+    while True:
+        page = access.entries(after_id=entries[-1].entry_id if entries else 0, limit=5000)
+        entries += page
+        if len(page) < 5000:
+            return entries
 
 
 def create_app(url: str | None = None, *, clock: Callable[[], Any] | None = None,

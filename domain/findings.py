@@ -15,7 +15,7 @@ with ``casetrail:FindingReview`` and ``casetrail:Proposal``, so case projections
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,7 @@ from domain.rules import (
     ProvisionalBreach,
     Thresholds,
     evaluate,
+    evaluate_access,
 )
 
 CASE_TOPIC_PREFIX = "casetrail:PetitionCase."
@@ -164,15 +165,35 @@ def _evaluate_slice(keys: list[str]) -> dict[str, Evaluation]:
 
 
 def list_findings(app: Casetrail, as_of: datetime, query: Query | None = None,
-                  thresholds: Thresholds = Thresholds(), sense: str = "happened") -> list[Finding]:
-    """Findings of the store as of ``as_of`` for a unit, a case, a period (API and CLI use)."""
+                  thresholds: Thresholds = Thresholds(), sense: str = "happened",
+                  access_records: Iterable[Mapping[str, Any]] | None = None) -> list[Finding]:
+    """Findings of the store as of ``as_of`` for a unit, a case, a period (API and CLI use).
+
+    Reads of accusation content (rule 46(五)) are evaluated over ``access_records``, or over
+    ``app.access_records()`` when the API has attached its read-access log to the application.
+    """
     query = query or Query()
     org = app.refresh_org()
     if query.case_no:
         histories = {query.case_no: app.history(query.case_no)}
     else:
         histories = load_histories(app)
-    return FindingsIndex(org, as_of, thresholds, sense).build(histories).findings(query)
+    found = FindingsIndex(org, as_of, thresholds, sense).build(histories).findings(query)
+    if access_records is None:
+        source = getattr(app, "access_records", None)
+        access_records = source() if callable(source) else ()
+    seen = [f for f in evaluate_access(access_records, lambda c: _history_or_none(app, c), org,
+                                       as_of) if query.keeps(f)]
+    if not seen:
+        return found
+    return sorted([*found, *seen], key=lambda f: (f.at, f.case_no, f.rule, f.id))
+
+
+def _history_or_none(app: Casetrail, case_no: str) -> list[Fact] | None:
+    try:
+        return app.history(case_no)
+    except NotFound:
+        return None
 
 
 # --- the supervisor's workflow: events ---------------------------------------------------------

@@ -244,3 +244,6 @@ def test_a_read_by_the_accused_becomes_a_46_5_finding(open_case: Api) -> None:
     # the reader is walled now: it sees neither the case nor the finding about it
     assert api.get("housing_head", "/findings", rule="ACCUSATION-SEEN").json()["total"] == 0
     assert api.get("housing_head", "/cases/ACC/findings").status_code == 404
+    # the supervisor can take the finding through the workflow like any other
+    r = api.post("discipline", f"/findings/{seen[0]['id']}/confirm", {"reason": "访问日志属实"})
+    assert r.status_code == 200 and r.json()["status"] == "confirmed", r.text

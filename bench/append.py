@@ -141,7 +141,7 @@ def casetrail_run(url: str, cases: int, per_txn: int, transcoder: str,
         make: Callable[[Casetrail], Batch] = Batch
         if lean:
             org = app.org
-            app.refresh_org = lambda: org  # type: ignore[method-assign]
+            app.refresh_org = lambda max_age=0.0: org  # type: ignore[method-assign]
             make = LeanBatch
         started = time.perf_counter()
         for first in range(0, cases, per_txn):
@@ -393,7 +393,7 @@ def parts(store: Store, cases: int, payloads: list[dict[str, Any]]) -> None:
             make: Callable[[Casetrail], Batch] = Batch
             if lean:
                 org = app.org
-                app.refresh_org = lambda: org  # type: ignore[method-assign]
+                app.refresh_org = lambda max_age=0.0: org  # type: ignore[method-assign]
                 make = LeanBatch
             steps: list[list[float]] = [[], [], [], []]
             for i in range(cases):

@@ -34,6 +34,7 @@ from domain.storage import (
 )
 
 Clock = Callable[[], datetime]
+_new_context = object.__new__
 
 # command name -> aggregate method; the registry the CLI, the API and the importer share
 COMMANDS: dict[str, str] = {
@@ -244,8 +245,14 @@ class Batch:
 
     def _context(self, actor: dict[str, Any], occurred_at: datetime | None) -> Context:
         now = self.app.clock()  # the recording time of this command: the system's clock only
-        return Context(check_actor(self.org, actor, occurred_at or now),
-                       occurred_at or now, now, self.org, self._lookup)
+        at = occurred_at or now
+        checked = check_actor(self.org, actor, at)
+        # == Context(checked, at, now, self.org, self._lookup), without the frozen dataclass's
+        # per-field object.__setattr__ calls
+        ctx = _new_context(Context)
+        ctx.__dict__.update(actor=checked, occurred_at=at, now=now, org=self.org,
+                            lookup=self._lookup)
+        return ctx
 
     def register(self, actor: dict[str, Any], occurred_at: datetime | None = None,
                  case_no: str | None = None, **fields: Any) -> str:
@@ -307,29 +314,33 @@ class Batch:
 
 from domain.periods import TZ as TZ_CN  # noqa: E402
 
+_ACTOR_KEYS = ("unit", "person", "post", "on_behalf_of", "client")
+_ACTOR_ALLOWED = frozenset(_ACTOR_KEYS)
+
 
 def check_actor(org: OrgDirectory, actor: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Who acts: a known unit, optionally a known person holding the stated post then."""
     if not isinstance(actor, dict) or not isinstance(actor.get("unit"), str):
         raise InvalidInput("actor.invalid", "办理主体无效", "actor.unit is required", "actor")
-    allowed = {"unit", "person", "post", "on_behalf_of", "client"}
-    if set(actor) - allowed:
+    if not _ACTOR_ALLOWED.issuperset(actor):
         raise InvalidInput("actor.invalid", "办理主体含未知字段",
-                           f"actor accepts only {sorted(allowed)}", "actor")
-    if org.unit(actor["unit"]) is None:
-        raise InvalidInput("unit.unknown", "办理单位不存在", f"Unknown unit {actor['unit']!r}",
-                           "actor")
-    person, post = actor.get("person"), actor.get("post")
+                           f"actor accepts only {sorted(_ACTOR_ALLOWED)}", "actor")
+    unit = actor["unit"]
+    if org.unit(unit) is None:
+        raise InvalidInput("unit.unknown", "办理单位不存在", f"Unknown unit {unit!r}", "actor")
+    get = actor.get
+    person, post = get("person"), get("post")
     if person is not None and person not in org.persons:
         raise InvalidInput("person.unknown", "办理人不存在", f"Unknown person {person!r}", "actor")
     if post is not None:
         if post not in C.POSTS and post not in org.posts:
             raise InvalidInput("post.unknown", "岗位不存在", f"Unknown post {post!r}", "actor")
         if person is not None and at.tzinfo is not None and not org.holds(
-                person, actor["unit"], post, at):
+                person, unit, post, at):
             raise DomainError("actor.post_not_held", "办理人当时未担任所述岗位",
-                              f"{person} did not hold {post} of {actor['unit']} then", "actor")
-    return {k: actor.get(k) for k in ("unit", "person", "post", "on_behalf_of", "client")}
+                              f"{person} did not hold {post} of {unit} then", "actor")
+    return {"unit": unit, "person": person, "post": post, "on_behalf_of": get("on_behalf_of"),
+            "client": get("client")}
 
 
 def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -31,6 +31,8 @@ from domain.periods import add_calendar_days, add_working_days, local_date
 CLOCK_SKEW = timedelta(seconds=60)
 BASE_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic",
                          "actor", "occurred_at", "depends_on"})
+_BASE_FIELD_ORDER = tuple(sorted(BASE_FIELDS))
+_new_fact = object.__new__
 
 
 def case_id_for(case_no: str) -> UUID:
@@ -146,9 +148,14 @@ class PetitionCase(Aggregate):
 
     # --- recording -------------------------------------------------------------------------------
     def _record(self, event: Any) -> None:
-        data = {k: v for k, v in event.__dict__.items() if k not in BASE_FIELDS}
-        fact = Fact(event.originator_version, type(event).__name__, event.occurred_at,
-                    event.timestamp, event.actor, data, event.depends_on)
+        data = event.__dict__.copy()  # the event's own fields, in order, without the base ones
+        for k in _BASE_FIELD_ORDER:
+            data.pop(k, None)
+        fact = _new_fact(Fact)  # == Fact(version, kind, occurred_at, ...), without the
+        fact.__dict__.update(  # frozen dataclass's per-field object.__setattr__ calls
+            version=event.originator_version, kind=type(event).__name__,
+            occurred_at=event.occurred_at, recorded_at=event.timestamp, actor=event.actor,
+            data=data, depends_on=event.depends_on, corrections=())
         self.facts.append(fact)
         if fact.kind == "Corrected":
             self.state = fold(self.facts)

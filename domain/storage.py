@@ -11,11 +11,12 @@ library's ``JSONTranscoder`` (``{"_type_": ..., "_data_": ...}`` for non-JSON ty
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import orjson
 from eventsourcing.persistence import Transcoder, Transcoding
@@ -111,6 +112,7 @@ def ensure_postgres_schema(url: str) -> None:
 # --- orjson transcoder -----------------------------------------------------------------------
 
 _TYPE, _DATA = "_type_", "_data_"
+_dumps = orjson.dumps
 
 
 class OrjsonTranscoder(Transcoder):
@@ -131,6 +133,15 @@ class OrjsonTranscoder(Transcoder):
     def _default(self, o: Any) -> Any:
         t = type(o)
         if t is datetime:
+            tz = o.tzinfo
+            if tz is None:
+                return {_TYPE: "datetime_iso", _DATA: _dumps(o)[1:-1].decode()}
+            if type(tz) is ZoneInfo or type(tz) is timezone:
+                # orjson writes the same text as isoformat() (and faster) unless the UTC offset
+                # has seconds or microseconds (then it rounds them away): only whole minutes here
+                offset = o.utcoffset()
+                if offset is not None and not offset.seconds % 60 and not offset.microseconds:
+                    return {_TYPE: "datetime_iso", _DATA: _dumps(o)[1:-1].decode()}
             return {_TYPE: "datetime_iso", _DATA: o.isoformat()}
         if t is date:
             return {_TYPE: "date_iso", _DATA: o.isoformat()}

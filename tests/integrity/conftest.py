@@ -5,7 +5,6 @@ and signing keys.
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -19,21 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.storage import application_env, ensure_postgres_schema, postgres_conninfo, sqlite_path
 from projections.integrity import KeyStore
-
-PG_URL = os.environ.get("CASETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _pg_available() -> bool:
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=3):
-            return True
-    except psycopg.OperationalError:
-        if os.environ.get("CI"):
-            raise
-        return False
-
-
-PG_OK = _pg_available()
+from tests.conftest import PG_OK, PG_URL, drop_schema, new_store_url  # noqa: F401
 
 
 class Matter(Aggregate):
@@ -126,24 +111,9 @@ class Trail:
         return [int(r[0]) for r in self.sql("SELECT {nid} FROM {events} ORDER BY {nid}")]
 
 
-def new_url(kind: str, tmp_path: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path}/casetrail.db", None
-    if not PG_OK:
-        pytest.skip("PostgreSQL not reachable (set CASETRAIL_TEST_POSTGRES_URL); CI never skips")
-    schema = "it_" + uuid.uuid4().hex[:12]
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}schema={schema}", schema
-
-
-def drop_schema(schema: str) -> None:
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def it_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    url, schema = new_url(request.param, tmp_path)
+    url, schema = new_store_url(request.param, tmp_path)
     yield url
     if schema:
         drop_schema(schema)

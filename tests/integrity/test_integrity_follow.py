@@ -144,7 +144,8 @@ def test_proofs_verify_against_signed_checkpoints(trail: Trail, keys: Path) -> N
 
 @pytest.mark.postgres
 def test_notification_id_gaps_on_postgres(tmp_path: Path, keys: Path) -> None:
-    from tests.integrity.conftest import drop_schema, new_url
+    from tests.conftest import drop_schema
+    from tests.conftest import new_store_url as new_url
 
     url, schema = new_url("postgres", tmp_path)
     trail = Trail(url)

@@ -150,7 +150,8 @@ def test_inserted_event(logged: tuple, auditor_keys: Path) -> None:
 @pytest.mark.postgres
 def test_inserted_event_into_a_gap_on_postgres(tmp_path: Path, keys: Path,
                                                auditor_keys: Path) -> None:
-    from tests.integrity.conftest import drop_schema, new_url
+    from tests.conftest import drop_schema
+    from tests.conftest import new_store_url as new_url
 
     url, schema = new_url("postgres", tmp_path)
     trail = Trail(url)

@@ -183,7 +183,27 @@ def who_held(case_no: str, when: str, db: str | None = DbOption,
         console.print(f"[yellow]信访事项 {case_no} 在该时刻尚未登记或不存在[/] (case.not_found)")
         raise typer.Exit(1)
     import orjson
-    console.print_json(orjson.dumps(answer, default=str).decode())
+
+    from domain.application import Casetrail
+    org = Casetrail(db).refresh_org()
+    console.print_json(orjson.dumps(_named(answer, org), default=str).decode())
+
+
+def _named(value: object, org: object) -> object:
+    """Unit and person codes shown with their names: 赵磊（zhao-lei）."""
+    if isinstance(value, dict):
+        return {k: v if k in ("case_no", "from", "to", "cause", "level") else _named(v, org)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_named(v, org) for v in value]
+    if isinstance(value, str):
+        unit = org.unit(value)  # type: ignore[attr-defined]
+        if unit is not None:
+            return f"{unit.name}（{value}）"
+        name = org.persons.get(value)  # type: ignore[attr-defined]
+        if name:
+            return f"{name}（{value}）"
+    return value
 
 
 CLOCK_COLUMNS = ["case_no", "clock", "unit", "start_at", "last_day", "status", "days_late",

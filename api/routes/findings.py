@@ -46,6 +46,7 @@ from api.schemas import (
     ReviewIn,
 )
 from domain import findings as F
+from domain.audit import checkpoint_summary
 from domain.errors import NotFound
 from domain.rules import (
     CATEGORIES,
@@ -155,7 +156,8 @@ def list_findings(
     query = F.Query(unit=unit, case_no=case, period_from=from_, period_to=to, rule=rule,
                     category=category)
     found = visible_findings(svc, p, moment, query, sense)
-    return {"as_of": moment, "sense": sense, "total": len(found),
+    return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
+            "as_of": moment, "sense": sense, "total": len(found),
             "items": _rows(svc, found[offset:offset + limit])}
 
 
@@ -169,7 +171,8 @@ def case_findings(case_no: CaseNoPath, svc: ServicesDep,
         raise case_not_found(case_no)
     moment = as_of or svc.core.clock()
     found = visible_findings(svc, p, moment, F.Query(case_no=case_no), sense)
-    return {"case_no": case_no, "as_of": moment, "sense": sense, "total": len(found),
+    return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
+            "case_no": case_no, "as_of": moment, "sense": sense, "total": len(found),
             "items": _rows(svc, found)}
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query
 from api.auth import Principal
 from api.deps import OrjsonRoute, Reader, ServicesDep, listable_cases, permit, visible_case
 from api.schemas import BusinessDay, BusinessTime
+from domain.audit import checkpoint_summary
 from domain.periods import local_date
 from projections.queries import clocks_at, overdue, queue, running_or_breached, weekly_dispatch
 
@@ -37,7 +38,8 @@ def case_clocks(case_no: CaseNoPath, svc: ServicesDep, p: Reader,
     (running, paused, breached, met, met_late, provisional…)."""
     visible_case(svc, p, case_no)
     moment = at or svc.core.clock()
-    return {"case_no": case_no, "at": moment, "items": svc.views.run(clocks_at, case_no, moment)}
+    return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
+            "case_no": case_no, "at": moment, "items": svc.views.run(clocks_at, case_no, moment)}
 
 
 @router.get("/queues/daily", summary="日审核: a unit's items due by a day", openapi_extra=LIST)
@@ -48,7 +50,8 @@ def daily(svc: ServicesDep, p: Lister, unit: UnitQuery = None,
     day = as_of or local_date(svc.core.clock())
     unit = unit or p.unit
     rows = _kept(svc.views.run(queue, unit, day), listable_cases(svc, p))
-    return {"unit": unit, "as_of": day, "total": len(rows), "items": rows}
+    return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
+            "unit": unit, "as_of": day, "total": len(rows), "items": rows}
 
 
 @router.get("/queues/weekly", summary="周调度: open clocks due in the coming week, by unit",
@@ -58,7 +61,8 @@ def weekly(svc: ServicesDep, p: Lister, as_of: BusinessDay | None = None) -> dic
     allowed = listable_cases(svc, p)
     units = {u: kept for u, rows in svc.views.run(weekly_dispatch, day).items()
              if (kept := _kept(rows, allowed))}
-    return {"as_of": day, "total": sum(len(v) for v in units.values()), "units": units}
+    return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
+            "as_of": day, "total": sum(len(v) for v in units.values()), "units": units}
 
 
 @router.get("/queues/overdue", summary="open statutory clocks past due", openapi_extra=LIST)
@@ -67,7 +71,8 @@ def overdue_clocks(svc: ServicesDep, p: Lister, as_of: BusinessTime | BusinessDa
     """``as_of`` is a moment or a day (its morning); default now."""
     moment: datetime | date = as_of or svc.core.clock()
     rows = _kept(svc.views.run(overdue, moment, unit), listable_cases(svc, p))
-    return {"as_of": moment, "unit": unit, "total": len(rows), "items": rows}
+    return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
+            "as_of": moment, "unit": unit, "total": len(rows), "items": rows}
 
 
 @router.get("/clocks/running", summary="statutory clocks open at a moment", openapi_extra=LIST)
@@ -76,4 +81,5 @@ def running(svc: ServicesDep, p: Lister, at: BusinessTime | None = None,
     """Running, paused, breached or provisional at ``at`` (default now)."""
     moment = at or svc.core.clock()
     rows = _kept(svc.views.run(running_or_breached, moment, unit), listable_cases(svc, p))
-    return {"at": moment, "unit": unit, "total": len(rows), "items": rows}
+    return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
+            "at": moment, "unit": unit, "total": len(rows), "items": rows}

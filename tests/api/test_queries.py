@@ -247,3 +247,18 @@ def test_a_read_by_the_accused_becomes_a_46_5_finding(open_case: Api) -> None:
     # the supervisor can take the finding through the workflow like any other
     r = api.post("discipline", f"/findings/{seen[0]['id']}/confirm", {"reason": "访问日志属实"})
     assert r.status_code == 200 and r.json()["status"] == "confirmed", r.text
+
+
+def test_reports_state_the_checkpoint_they_were_built_from(open_case: Api, tmp_path: Any) -> None:
+    """Every report names the signed checkpoint (tree size, root) of the log it was built from."""
+    from projections.integrity import KeyStore, catch_up
+    api = open_case
+    assert api.get("discipline", "/queues/overdue", as_of="2026-06-01").json()[
+        "integrity_checkpoint"] is None
+    KeyStore(tmp_path / "keys").generate()
+    catch_up(api.core.database_url, tmp_path / "keys", checkpoint_every=1)
+    for path, params in (("/queues/overdue", {"as_of": "2026-06-01"}),
+                         ("/findings", {"as_of": "2026-06-01T00:00:00+08:00"})):
+        body = api.get("discipline", path, **params).json()
+        checkpoint = body["integrity_checkpoint"]
+        assert checkpoint["tree_size"] >= 1 and len(checkpoint["root"]) == 64, body

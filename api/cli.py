@@ -160,13 +160,19 @@ def _views(db: str | None) -> str:
     return url
 
 
-def _print_rows(rows: list[dict], columns: list[str], as_json: bool) -> None:
+def _print_rows(rows: list[dict], columns: list[str], as_json: bool, url: str) -> None:
+    """A report: its rows and the integrity checkpoint (tree size, root) it was built from."""
+    from domain.audit import checkpoint_summary
+    checkpoint = checkpoint_summary(url)
     if as_json:
         import orjson
-        console.print_json(orjson.dumps(rows, default=str).decode())
+        console.print_json(orjson.dumps({"integrity_checkpoint": checkpoint, "items": rows},
+                                        default=str).decode())
         return
     from rich.table import Table
-    table = Table(*columns)
+    basis = (f"日志检查点 tree size {checkpoint['tree_size']} root {checkpoint['root'][:16]}…"
+             if checkpoint else "日志尚无签名检查点 (no signed checkpoint yet)")
+    table = Table(*columns, caption=basis)
     for row in rows:
         table.add_row(*(str(row.get(c, "")) for c in columns))
     console.print(table)
@@ -215,8 +221,9 @@ def clocks(case_no: str, when: str | None = typer.Argument(None), db: str | None
            json: bool = typer.Option(False, "--json")) -> None:
     """Every statutory clock of CASE_NO with its due date and status at WHEN (default: now)."""
     from projections.queries import clocks_at
-    rows = clocks_at(_views(db), case_no, _when(when))
-    _print_rows([{"case_no": case_no, **r} for r in rows], CLOCK_COLUMNS, json)
+    url = _views(db)
+    rows = clocks_at(url, case_no, _when(when))
+    _print_rows([{"case_no": case_no, **r} for r in rows], CLOCK_COLUMNS, json, url)
 
 
 @cli.command()
@@ -224,8 +231,8 @@ def queue(unit: str, as_of: str = typer.Option(..., "--as-of"), db: str | None =
           json: bool = typer.Option(False, "--json")) -> None:
     """日审核: everything of UNIT due or overdue as of a date."""
     from projections.queries import queue as query
-    rows = query(_views(db), unit, _when(as_of).date())
-    _print_rows(rows, CLOCK_COLUMNS, json)
+    url = _views(db)
+    _print_rows(query(url, unit, _when(as_of).date()), CLOCK_COLUMNS, json, url)
 
 
 @cli.command()
@@ -233,9 +240,10 @@ def dispatch(as_of: str = typer.Option(..., "--as-of"), db: str | None = DbOptio
              json: bool = typer.Option(False, "--json")) -> None:
     """周调度: statutory clocks due in the next 7 days, by unit."""
     from projections.queries import weekly_dispatch
-    by_unit = weekly_dispatch(_views(db), _when(as_of).date())
+    url = _views(db)
+    by_unit = weekly_dispatch(url, _when(as_of).date())
     rows = [{"unit": unit, **r} for unit, items in sorted(by_unit.items()) for r in items]
-    _print_rows(rows, ["unit", *CLOCK_COLUMNS], json)
+    _print_rows(rows, ["unit", *CLOCK_COLUMNS], json, url)
 
 
 @cli.command()
@@ -243,7 +251,8 @@ def overdue(as_of: str = typer.Option(..., "--as-of"), unit: str | None = None,
             db: str | None = DbOption, json: bool = typer.Option(False, "--json")) -> None:
     """Open statutory clocks past their deadline as of a date (optionally for one unit)."""
     from projections.queries import overdue as query
-    _print_rows(query(_views(db), _when(as_of), unit), CLOCK_COLUMNS, json)
+    url = _views(db)
+    _print_rows(query(url, _when(as_of), unit), CLOCK_COLUMNS, json, url)
 
 
 def _mount(module: str, name: str, help_text: str) -> None:

@@ -106,7 +106,7 @@ def list_(unit: str | None = typer.Option(None, "--unit", help="Responsible unit
     start = parse_moment(period_from) - timedelta(days=1) if period_from else None
     query = Query(unit=unit, case_no=case, period_from=start,
                   period_to=parse_moment(period_to) if period_to else None, rule=rule)
-    found = _run(lambda: list_findings(trail, moment, query, sense=sense))
+    found = _run(lambda: list_findings(trail, moment, query, sense=sense, workers=None))
     reviews = reviews_of(trail, [f.id for f in found])
     rows = [{**with_rule_text(f), "review": (reviews.get(f.id) or {}).get("status", "open")}
             for f in found]

@@ -15,6 +15,7 @@ with ``casetrail:FindingReview`` and ``casetrail:Proposal``, so case projections
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from eventsourcing.domain import Aggregate
 from domain.application import Casetrail, check_actor
 from domain.case_state import Fact
 from domain.errors import IllegalTransition, InvalidInput, NotFound
+from domain.logread import read_cases
 from domain.organisation import OrgDirectory
 from domain.rules import (
     Evaluation,
@@ -47,45 +49,13 @@ MEASURES = {"none": "不予处理", "correction": "责令改正", "talk": "约�
 
 
 # --- reading histories -------------------------------------------------------------------------
-def _case_topics() -> list[str]:
-    from projections.facts import CASE_TOPICS
-    return sorted(CASE_TOPICS)
-
-
-def load_histories(app: Casetrail, batch: int = 5000) -> dict[str, list[Fact]]:
+def load_histories(app: Casetrail, end: int | None = None) -> dict[str, list[Fact]]:
     """Every case's full history (all fields), read once from the log, by case number."""
-    by_id: dict[UUID, list[Fact]] = {}
-    topics = _case_topics()
-    kinds = {t: t[len(CASE_TOPIC_PREFIX):].rsplit(".", 1)[-1] for t in topics}
-    mapper = app.mapper
-    start = 0
-    while True:
-        notes = app.recorder.select_notifications(start=start, limit=batch, topics=topics,
-                                                  inclusive_of_start=False)
-        for n in notes:
-            by_id.setdefault(n.originator_id, []).append(_fact(n, kinds[n.topic], mapper))
-        if len(notes) < batch:
-            break
-        start = notes[-1].id
-    out = {}
-    for facts in by_id.values():
-        facts.sort(key=lambda f: f.version)
-        out[str(facts[0].data["case_no"])] = facts
+    if end is None:
+        end = app.recorder.max_notification_id() or 0
+    out = {str(facts[0].data["case_no"]): facts
+           for _, facts in read_cases(app.database_url, app.mapper, end)}
     return dict(sorted(out.items()))
-
-
-_BASE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic",
-                   "actor", "occurred_at", "depends_on", "class_version"})
-
-
-def _fact(n: Any, kind: str, mapper: Any) -> Fact:
-    if mapper.cipher or mapper.compressor or b'"class_version"' in n.state:
-        state = dict(mapper.to_domain_event(n).__dict__)
-    else:
-        state = mapper.transcoder.decode(n.state)
-    data = {k: v for k, v in state.items() if k not in _BASE}
-    return Fact(n.originator_version, kind, state["occurred_at"], state["timestamp"],
-                state["actor"], data, state.get("depends_on"))
 
 
 # --- listing -----------------------------------------------------------------------------------
@@ -144,6 +114,33 @@ class FindingsIndex:
         self.cases = dict(sorted(self.cases.items()))
         return self
 
+    def build_from_store(self, app: Casetrail, workers: int | None = None,
+                         end: int | None = None) -> FindingsIndex:
+        """Read and evaluate every case of the store up to log position ``end`` (default:
+        the whole log), without keeping the histories. ``workers`` processes (default: 2 on a
+        machine with 2 or more cores when the log holds more than 50,000 events) each read and
+        evaluate one slice of the case id space, forked (Linux) from this process; the result
+        is the same as :meth:`build` over :func:`load_histories`, whatever the number of
+        workers."""
+        if end is None:
+            end = app.recorder.max_notification_id() or 0
+        if workers is None:
+            workers = 2 if end > 50_000 and (os.cpu_count() or 1) > 1 else 1
+        import multiprocessing
+
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            self.cases.update(_evaluate_part(self, app.database_url, app.mapper, end, 0, 1))
+        else:
+            _SHARED[:] = [self, app.database_url, app.mapper, end, workers]
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for part in pool.map(_evaluate_store_slice, range(workers)):
+                        self.cases.update(part)
+            finally:
+                _SHARED.clear()
+        self.cases = dict(sorted(self.cases.items()))
+        return self
+
     def findings(self, query: Query | None = None) -> list[Finding]:
         query = query or Query()
         cases = [query.case_no] if query.case_no else sorted(self.cases)
@@ -155,7 +152,19 @@ class FindingsIndex:
         return [p for c in sorted(self.cases) for p in self.cases[c].provisional]
 
 
-_SHARED: list[Any] = []  # (index, histories) handed to forked workers
+_SHARED: list[Any] = []  # what forked workers need, handed over by the parent
+
+
+def _evaluate_part(index: FindingsIndex, url: str, mapper: Any, end: int, part: int,
+                   parts: int) -> dict[str, Evaluation]:
+    org, as_of, thresholds, sense = index.org, index.as_of, index.thresholds, index.sense
+    return {str(facts[0].data["case_no"]): evaluate(facts, org, as_of, thresholds, sense)
+            for _, facts in read_cases(url, mapper, end, part, parts)}
+
+
+def _evaluate_store_slice(part: int) -> dict[str, Evaluation]:
+    index, url, mapper, end, parts = _SHARED
+    return _evaluate_part(index, url, mapper, end, part, parts)
 
 
 def _evaluate_slice(keys: list[str]) -> dict[str, Evaluation]:
@@ -166,19 +175,23 @@ def _evaluate_slice(keys: list[str]) -> dict[str, Evaluation]:
 
 def list_findings(app: Casetrail, as_of: datetime, query: Query | None = None,
                   thresholds: Thresholds = Thresholds(), sense: str = "happened",
-                  access_records: Iterable[Mapping[str, Any]] | None = None) -> list[Finding]:
+                  access_records: Iterable[Mapping[str, Any]] | None = None,
+                  workers: int | None = 1) -> list[Finding]:
     """Findings of the store as of ``as_of`` for a unit, a case, a period (API and CLI use).
+    ``workers`` > 1 (or None: as many as :meth:`FindingsIndex.build_from_store` judges
+    worth it) forks reading-and-evaluating processes: for the CLI, never inside the server.
 
     Reads of accusation content (rule 46(五)) are evaluated over ``access_records``, or over
     ``app.access_records()`` when the API has attached its read-access log to the application.
     """
     query = query or Query()
     org = app.refresh_org()
+    index = FindingsIndex(org, as_of, thresholds, sense)
     if query.case_no:
-        histories = {query.case_no: app.history(query.case_no)}
+        index.build({query.case_no: app.history(query.case_no)})
     else:
-        histories = load_histories(app)
-    found = FindingsIndex(org, as_of, thresholds, sense).build(histories).findings(query)
+        index.build_from_store(app, workers=workers)
+    found = index.findings(query)
     if access_records is None:
         source = getattr(app, "access_records", None)
         access_records = source() if callable(source) else ()

@@ -25,15 +25,15 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.case_state import Fact, effective_facts
 from domain.organisation import OrgDirectory
-from domain.periods import CALENDAR, HolidayCalendar, local_date
+from domain.periods import CALENDAR, Deadline, HolidayCalendar, local_date
 from domain.policy import UnknownPolicy, compute_due, policy_for
-from projections.clocks import Clock, derive_clocks, status_at
-from projections.responsibility import OrgIndex, Segment, segment_at, segments
+from projections.clocks import Clock, clocks_of, status_at, trace
+from projections.responsibility import OrgIndex, Segment, segment_at, segments, spans_of
 
 CATEGORIES = {"inaction": "不作为", "slow": "慢作为", "misconduct": "乱作为"}
 STEP_ZH = {"triage": "分流（转送、交办）", "receipt_notice": "书面告知", "objection": "异议期",
@@ -267,14 +267,17 @@ _LAST = threading.local()  # per thread: the last case's (facts, org, position, 
 
 
 def _segments(facts: list[Fact], org: OrgDirectory) -> list[Segment]:
-    """The responsibility projection's segments of these facts (memoised for the last case)."""
+    """The responsibility projection's segments of these facts (memoised for the last case;
+    from the fold :func:`evaluate` already made of them when it is at hand)."""
     last = getattr(_LAST, "value", None)
     if last is None or last[0] is not facts or last[1] is not org or last[2] != org.position:
         index = getattr(org, "_rules_index", None)
         if index is None or index[0] != org.position:
             index = (org.position, OrgIndex(org))
             org._rules_index = index  # type: ignore[attr-defined]
-        last = _LAST.value = (facts, org, org.position, segments(facts, index[1])[0])
+        traced = getattr(_LAST, "traced", None)
+        spans = spans_of(traced[2], traced[1].status) if traced and traced[0] is facts else None
+        last = _LAST.value = (facts, org, org.position, segments(facts, index[1], spans)[0])
     return last[3]  # type: ignore[no-any-return]
 
 
@@ -331,7 +334,9 @@ def evaluate(facts: list[Fact], org: OrgDirectory, as_of: datetime,
         facts = [f for f in facts if f.recorded_at <= as_of]
     out: list[Finding] = []
     provisional: list[ProvisionalBreach] = []
-    clocks = derive_clocks(known, calendar)
+    state, steps = trace(known)
+    _LAST.traced = (known, state, steps)
+    clocks = clocks_of(steps, calendar)
     out += _clock_findings(known, clocks, org, as_of, provisional)
     out += _not_pursued(known, clocks, org, as_of, thresholds)
     out += _acceptance(known, org, as_of, calendar, provisional)
@@ -466,9 +471,8 @@ def _acceptance_check(facts: list[Fact], org: OrgDirectory, receipt: Fact, decis
                       calendar: HolidayCalendar, provisional: list[ProvisionalBreach],
                       as_of: datetime | None = None) -> list[Finding]:
     start = local_date(receipt.occurred_at)
-    try:
-        deadline = compute_due(policy_for("receipt_notice", start), start, calendar=calendar)
-    except UnknownPolicy:
+    deadline = _receipt_deadline(start, calendar)
+    if deadline is None:
         return []
     done_at = decision.occurred_at if decision else as_of
     assert done_at is not None
@@ -488,6 +492,24 @@ def _acceptance_check(facts: list[Fact], org: OrgDirectory, receipt: Fact, decis
     return [_finding(rule, facts, org, deadline.due_at, f"receipt:{receipt.version}", evidence,
                      f"签收后应于{deadline.last_day.isoformat()}前决定是否受理，"
                      f"{'超期' if decision else '逾期'}{days}日", days=days, unit=unit)]
+
+
+_RECEIPT_DUE: dict[tuple[HolidayCalendar, date], Deadline | None] = {}
+
+
+def _receipt_deadline(start: date, calendar: HolidayCalendar) -> Deadline | None:
+    """The notice deadline of a receipt on ``start`` (memoised: a pure function of the day and
+    the immutable calendar; thousands of cases share a day)."""
+    key = (calendar, start)
+    if key not in _RECEIPT_DUE:
+        if len(_RECEIPT_DUE) > 100_000:
+            _RECEIPT_DUE.clear()
+        try:
+            _RECEIPT_DUE[key] = compute_due(policy_for("receipt_notice", start), start,
+                                            calendar=calendar)
+        except UnknownPolicy:
+            _RECEIPT_DUE[key] = None
+    return _RECEIPT_DUE[key]
 
 
 def _extensions(facts: list[Fact], org: OrgDirectory, as_of: datetime,

@@ -69,6 +69,41 @@ def test_rebuilt_from_the_log_equals_incremental_per_case(app: Casetrail) -> Non
     assert [f.id for f in direct] == [f.id for f in rebuilt.findings(Query(case_no="A1"))]
 
 
+def test_histories_read_from_the_store_equal_the_cases_own(app: Casetrail) -> None:
+    """The fast reader (straight from the events table) gives every field the aggregate has,
+    for every case, including a correction's value and a later time correction."""
+    from tests.application.test_case_lifecycle import served
+
+    overdue(app)
+    served(app, "C1")
+    registered(app, "B1", at(2026, 4, 1, 10))
+    app.execute("C1", "correct", BUREAU, at(2026, 4, 3), target_version=1, field="category",
+                value="C02", reason="问题分类录入错误")
+    histories = load_histories(app)
+    assert sorted(histories) == ["A1", "B1", "C1"]
+    for case_no, facts in histories.items():
+        assert facts == app.history(case_no)
+        assert [f.recorded_at for f in facts] == [f.recorded_at for f in app.history(case_no)]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_evaluating_straight_from_the_store_in_processes_equals_the_per_case_build(
+        app: Casetrail, workers: int) -> None:
+    from tests.application.test_case_lifecycle import served
+
+    overdue(app)
+    for n in range(12):  # enough cases for every slice of the id space to hold some
+        registered(app, f"R{n:02d}", at(2026, 4, 1 + n, 10))
+        if n % 3 == 0:
+            served(app, f"S{n:02d}")
+    org = app.refresh_org()
+    expected = FindingsIndex(org, OVERDUE_AT).build(load_histories(app))
+    got = FindingsIndex(org, OVERDUE_AT).build_from_store(app, workers=workers)
+    assert list(got.cases) == list(expected.cases)
+    assert [f.as_dict() for f in got.findings()] == [f.as_dict() for f in expected.findings()]
+    assert len(expected.findings()) >= 13
+
+
 def test_a_supervisor_confirms_judges_and_records_a_measure(app: Casetrail) -> None:
     finding = overdue(app)
     confirm_finding(app, finding.id, BUREAU, "经核实属实", case_no="A1", at=at(2026, 5, 21))

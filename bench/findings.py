@@ -18,7 +18,9 @@ Times, in one run:
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -32,6 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from domain.application import Casetrail  # noqa: E402
 from domain.findings import FindingsIndex, load_histories  # noqa: E402
 from domain.periods import TZ  # noqa: E402
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the worker processes)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
 
 def end_of(day: str) -> datetime:
@@ -51,9 +59,9 @@ def main() -> None:
     app = Casetrail(args.url)
     org = app.refresh_org()
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     whole = FindingsIndex(org, as_of).build_from_store(app, workers=args.workers)
-    whole_s = time.perf_counter() - t0
+    whole_s, whole_cpu = time.perf_counter() - t0, cpu_s() - c0
 
     t0 = time.perf_counter()
     histories = load_histories(app)
@@ -79,7 +87,8 @@ def main() -> None:
     print(f"cases          : {len(histories)}")
     print(f"events         : {events}")
     print(f"store->findings: {whole_s:.2f} s with {args.workers} process(es) "
-          f"({events / whole_s:,.0f} events/s) as of {as_of}")
+          f"({events / whole_s:,.0f} events/s) as of {as_of}; CPU {whole_cpu:.2f} s "
+          f"({events / whole_cpu:,.0f} events per CPU second); load {os.getloadavg()[0]:.1f}")
     print(f"  read log     : {read_s:.2f} s ({events / read_s:,.0f} events/s), 1 process")
     print(f"  evaluate all : {eval_s:.2f} s ({events / eval_s:,.0f} events/s), 1 process")
     print(f"findings       : {len(found)}; provisional: {len(index.provisional())}")

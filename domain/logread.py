@@ -164,8 +164,7 @@ def decoder(mapper: Any) -> Any:
         raw.pop("originator_topic", None)
         raw.pop("originator_id", None)
         raw.pop("originator_version", None)
-        return _make_fact(version, kind, at, canonical(parse(recorded["_data_"])), actor, raw,
-                          depends_on)
+        return _make_fact(version, kind, at, parse(recorded["_data_"]), actor, raw, depends_on)
 
     return fast if plain else slow
 

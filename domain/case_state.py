@@ -149,15 +149,18 @@ class CaseState:
     # --- the fold ---------------------------------------------------------------------------------
     def evolve(self, f: Fact) -> None:
         self.version = f.version
-        before = self.status
         handler = _HANDLERS.get(f.kind)
-        if handler is not None:
-            handler(self, f, f.data)
-        if self.status != before:
-            self.status_version = f.version
+        if handler is not None:  # a handler reads f.data only if it needs it (it may be lazy)
+            before = self.status
+            handler(self, f)
+            if self.status != before:
+                self.status_version = f.version
 
 
-def _registered(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
+# One handler per event kind: (state, fact) -> None; plain functions (the fold runs for every
+# event of every case in a rebuild, so no generic setattr machinery here).
+def _registered(s: CaseState, f: Fact) -> None:
+    d = f.data
     s.reg = dict(d)
     s.registered_at = f.occurred_at
     s.registering_unit = s.holder = d["registering_unit"]
@@ -168,7 +171,8 @@ def _registered(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
         s.status, s.received_version = "received", f.version
 
 
-def _transferred(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
+def _transferred(s: CaseState, f: Fact) -> None:
+    d = f.data
     s.status, s.holder = "transferred", d["to_unit"]
     s.transferred_by, s.last_transfer_version = d["from_unit"], f.version
     s.transfers.append({"version": f.version, "mode": d["mode"], "from": d["from_unit"],
@@ -178,8 +182,8 @@ def _transferred(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
                         "reported": False}
 
 
-def _resolved(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
-    if d["resolution"] == "upheld":
+def _resolved(s: CaseState, f: Fact) -> None:
+    if f.data["resolution"] == "upheld":
         s.status, s.holder, s.triage_base = "registered", s.transferred_by, f.version
         s.received_version = None
         s.assignment = {}
@@ -187,88 +191,168 @@ def _resolved(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
         s.status = "received"
 
 
-def _review_requested(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
+def _review_requested(s: CaseState, f: Fact) -> None:
+    d = f.data
     target = s.review if d["level"] == "review" else s.rereview
     target.update(organ=d["organ"], requested=f.version)
     s.status = f"{'review' if d['level'] == 'review' else 'rereview'}_requested"
 
 
 def _review_step(status: str, key: str):  # type: ignore[no-untyped-def]
-    def handler(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
+    rereview_status = status.replace("review", "rereview", 1)
+
+    def handler(s: CaseState, f: Fact) -> None:
+        d = f.data
         review = d["level"] == "review"
-        (s.review if review else s.rereview)[key] = f.version
+        target = s.review if review else s.rereview
+        target[key] = f.version
         if key == "opinion":
-            (s.review if review else s.rereview)["opinion_value"] = d["opinion"]
+            target["opinion_value"] = d["opinion"]
         if key == "served":
             s.status = "reviewed" if review else "final"
-            value = (s.review if review else s.rereview).get("opinion_value")
-            if value in ("revoke", "modify"):
+            if target.get("opinion_value") in ("revoke", "modify"):
                 s.execution_due, s.executed_version = True, None
         else:
-            s.status = status if review else status.replace("review", "rereview", 1)
+            s.status = status if review else rereview_status
     return handler
 
 
-def _set(**assignments: Any):  # type: ignore[no-untyped-def]
-    """A handler that sets state attributes: a value, or a callable of (state, fact, data)."""
-    def handler(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
-        for name, value in assignments.items():
-            setattr(s, name, value(s, f, d) if callable(value) else value)
-    return handler
+def _handled_directly(s: CaseState, f: Fact) -> None:
+    s.status, s.received_version = "received", f.version
 
 
-def _v(s: CaseState, f: Fact, d: dict[str, Any]) -> int:
-    return f.version
+def _routed_to_organ(s: CaseState, f: Fact) -> None:
+    s.status, s.holder = "routed_out", f.data["to_unit"]
 
 
-def _append(attr: str, make):  # type: ignore[no-untyped-def]
-    def handler(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
-        getattr(s, attr).append(make(f, d))
-    return handler
+def _routed_out(s: CaseState, f: Fact) -> None:
+    s.status = "routed_out"
 
 
-def _supervised(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
+def _marked_repeat(s: CaseState, f: Fact) -> None:
+    s.status = "merged"
+
+
+def _received(s: CaseState, f: Fact) -> None:
+    s.status, s.received_version = "received", f.version
+
+
+def _objection_raised(s: CaseState, f: Fact) -> None:
+    s.status, s.objection_version = "objected", f.version
+
+
+def _notified(s: CaseState, f: Fact) -> None:
+    s.notices.append({"version": f.version, **f.data})
+
+
+def _accepted(s: CaseState, f: Fact) -> None:
+    s.status, s.accepted_version, s.track = "accepted", f.version, f.data["track"]
+
+
+def _acceptance_refused(s: CaseState, f: Fact) -> None:
+    s.status, s.refused_version = "refused", f.version
+
+
+def _handler_assigned(s: CaseState, f: Fact) -> None:
+    s.handler = f.data["person"]
+
+
+def _leader_assigned(s: CaseState, f: Fact) -> None:
+    s.leaders.append(f.data["person"])
+
+
+def _mediation_opened(s: CaseState, f: Fact) -> None:
+    s.mediation_open = f.version
+
+
+def _mediation_concluded(s: CaseState, f: Fact) -> None:
+    s.mediation_open = None
+
+
+def _hearing_started(s: CaseState, f: Fact) -> None:
+    s.hearing_open = f.version
+
+
+def _hearing_ended(s: CaseState, f: Fact) -> None:
+    s.hearing_open = None
+
+
+def _extension_granted(s: CaseState, f: Fact) -> None:
+    s.extension_days = s.extension_days + f.data["days"]
+    s.last_extension_version = f.version
+
+
+def _reply_issued(s: CaseState, f: Fact) -> None:
+    s.status, s.reply_version, s.reply_approved_version = "replied", f.version, None
+    s.reply_opinion = f.data["opinion"]
+
+
+def _reply_approved(s: CaseState, f: Fact) -> None:
+    s.reply_approved_version = f.version
+
+
+def _reply_served(s: CaseState, f: Fact) -> None:
+    s.status, s.served_version = "served", f.version
+    s.execution_due = s.reply_opinion == "support"
+
+
+def _opinion_executed(s: CaseState, f: Fact) -> None:
+    s.executed_version = f.version
+
+
+def _evaluated(s: CaseState, f: Fact) -> None:
+    d = f.data
+    s.evaluations[d["target"]] = d["value"]
+
+
+def _supervised(s: CaseState, f: Fact) -> None:
+    d = f.data
     s.supervisions[d["number"]] = {"version": f.version, "kind": d["kind"],
                                    "target_unit": d["target_unit"], "due_date": d["due_date"],
                                    "answered": None}
 
 
-def _answered(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
-    s.supervisions[d["number"]]["answered"] = f.version
+def _answered(s: CaseState, f: Fact) -> None:
+    s.supervisions[f.data["number"]]["answered"] = f.version
 
 
-def _reported(s: CaseState, f: Fact, d: dict[str, Any]) -> None:
+def _reported(s: CaseState, f: Fact) -> None:
     s.assignment["reported"] = f.version
+
+
+def _linked(s: CaseState, f: Fact) -> None:
+    s.links.append({"version": f.version, **f.data})
+
+
+def _withdrawn(s: CaseState, f: Fact) -> None:
+    s.status = "withdrawn"
 
 
 _HANDLERS = {
     "Registered": _registered,
     "Transferred": _transferred,
-    "HandledDirectly": _set(status="received", received_version=_v),
-    "RoutedToOrgan": _set(status="routed_out", holder=lambda s, f, d: d["to_unit"]),
-    "RoutedOut": _set(status="routed_out"),
-    "MarkedRepeat": _set(status="merged"),
-    "Received": _set(status="received", received_version=_v),
-    "ObjectionRaised": _set(status="objected", objection_version=_v),
+    "HandledDirectly": _handled_directly,
+    "RoutedToOrgan": _routed_to_organ,
+    "RoutedOut": _routed_out,
+    "MarkedRepeat": _marked_repeat,
+    "Received": _received,
+    "ObjectionRaised": _objection_raised,
     "ObjectionResolved": _resolved,
-    "PetitionerNotified": _append("notices", lambda f, d: {"version": f.version, **d}),
-    "Accepted": _set(status="accepted", accepted_version=_v, track=lambda s, f, d: d["track"]),
-    "AcceptanceRefused": _set(status="refused", refused_version=_v),
-    "HandlerAssigned": _set(handler=lambda s, f, d: d["person"]),
-    "LeaderAssigned": _append("leaders", lambda f, d: d["person"]),
-    "MediationOpened": _set(mediation_open=_v),
-    "MediationConcluded": _set(mediation_open=None),
-    "HearingStarted": _set(hearing_open=_v),
-    "HearingEnded": _set(hearing_open=None),
-    "ExtensionGranted": _set(extension_days=lambda s, f, d: s.extension_days + d["days"],
-                             last_extension_version=_v),
-    "ReplyIssued": _set(status="replied", reply_version=_v, reply_approved_version=None,
-                        reply_opinion=lambda s, f, d: d["opinion"]),
-    "ReplyApproved": _set(reply_approved_version=_v),
-    "ReplyServed": _set(status="served", served_version=_v,
-                        execution_due=lambda s, f, d: s.reply_opinion == "support"),
-    "OpinionExecuted": _set(executed_version=_v),
-    "Evaluated": lambda s, f, d: s.evaluations.__setitem__(d["target"], d["value"]),
+    "PetitionerNotified": _notified,
+    "Accepted": _accepted,
+    "AcceptanceRefused": _acceptance_refused,
+    "HandlerAssigned": _handler_assigned,
+    "LeaderAssigned": _leader_assigned,
+    "MediationOpened": _mediation_opened,
+    "MediationConcluded": _mediation_concluded,
+    "HearingStarted": _hearing_started,
+    "HearingEnded": _hearing_ended,
+    "ExtensionGranted": _extension_granted,
+    "ReplyIssued": _reply_issued,
+    "ReplyApproved": _reply_approved,
+    "ReplyServed": _reply_served,
+    "OpinionExecuted": _opinion_executed,
+    "Evaluated": _evaluated,
     "ReviewRequested": _review_requested,
     "ReviewAccepted": _review_step("in_review", "accepted"),
     "ReviewOpinionIssued": _review_step("review_decided", "opinion"),
@@ -276,6 +360,6 @@ _HANDLERS = {
     "SupervisionIssued": _supervised,
     "SupervisionAnswered": _answered,
     "AssignmentReported": _reported,
-    "LinkedPetition": _append("links", lambda f, d: {"version": f.version, **d}),
-    "Withdrawn": _set(status="withdrawn"),
+    "LinkedPetition": _linked,
+    "Withdrawn": _withdrawn,
 }

@@ -29,11 +29,23 @@ TZ = ZoneInfo("Asia/Shanghai")
 ONE_DAY = timedelta(days=1)
 
 
+_LOCAL_DATES: dict[datetime, date] = {}
+
+
 def local_date(dt: datetime) -> date:
-    """The Asia/Shanghai calendar date of an aware instant (UTC dates give off-by-one deadlines)."""
+    """The Asia/Shanghai calendar date of an aware instant (UTC dates give off-by-one deadlines).
+
+    Memoised: the clocks and the attribution ask for the same few instants again and again (an
+    aware datetime caches its hash; a naive one is never stored, so it still raises)."""
+    found = _LOCAL_DATES.get(dt)
+    if found is not None:
+        return found
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
         raise ValueError(f"naive datetime {dt!r}: periods need a timezone-aware instant")
-    return dt.astimezone(TZ).date()
+    if len(_LOCAL_DATES) >= 200_000:
+        _LOCAL_DATES.clear()
+    found = _LOCAL_DATES[dt] = dt.astimezone(TZ).date()
+    return found
 
 
 def _package_version() -> str:

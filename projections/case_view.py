@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.case_state import CaseState, Fact
 from domain.periods import CALENDAR, HolidayCalendar
-from projections.clocks import Clock, clocks_of, trace
+from projections.clocks import INFORMATIONAL, Clock, clocks_of, trace
 from projections.responsibility import (
     OrgIndex,
     Segment,
@@ -35,15 +35,23 @@ def derive(case_id: str, facts: list[Fact], index: OrgIndex,
     state, steps = trace(facts)
     clocks = clocks_of(steps, calendar)
     segs, closed = segments(facts, index, spans_of(steps, state.status))
+    version = calendar.version
+    clock_rows, terms, pauses, days = [], [], [], []  # type: ignore[var-annotated]
+    for c in clocks:  # one pass over the clocks for their four tables
+        key = c.key
+        clock_rows.append(_clock_row(case_id, c, version))
+        _term_rows(case_id, c, terms)
+        if c.pauses:
+            pauses.extend((case_id, key, i, ts(p[0]), ts(p[1]))
+                          for i, p in enumerate(c.pauses, 1))
+        days.extend((case_id, key, seg, unit, handler, ts(a), ts(b), n)
+                    for seg, unit, handler, a, b, n in clock_days(c, segs))
     return {
         "pv_cases": [_case_row(case_id, state, facts, clocks, segs, closed)],
-        "pv_clocks": [_clock_row(case_id, c, calendar.version) for c in clocks],
-        "pv_clock_terms": [row for c in clocks for row in _term_rows(case_id, c)],
-        "pv_clock_pauses": [(case_id, c.key, i + 1, ts(p[0]), ts(p[1]))
-                            for c in clocks for i, p in enumerate(c.pauses)],
-        "pv_clock_days": [(case_id, c.key, seg, unit, handler, ts(a), ts(b), days)
-                          for c in clocks
-                          for seg, unit, handler, a, b, days in clock_days(c, segs)],
+        "pv_clocks": clock_rows,
+        "pv_clock_terms": terms,
+        "pv_clock_pauses": pauses,
+        "pv_clock_days": days,
         "pv_segments": [(case_id, s.seq, ts(s.from_at), ts(s.to_at), s.unit, s.handler, s.cause)
                         for s in segs],
         "pv_segment_people": [(case_id, s.seq, role, unit, person) for s in segs
@@ -68,28 +76,34 @@ def org_rows(index: OrgIndex) -> Rows:
 
 def _case_row(case_id: str, s: CaseState, facts: list[Fact], clocks: list[Clock],
               segs: list[Segment], closed: Any) -> tuple:
-    open_days = [c.deadline.last_day for c in clocks
-                 if c.outcome == "open" and not c.informational]
-    last_at = max(f.occurred_at for f in facts)
-    return (case_id, s.case_no, s.status, STAGES.get(s.status, s.status), s.holder,
-            segs[-1].handler if segs else None, s.registering_unit, s.reg.get("location"), s.reg.get("category"),
-            s.matter_type, s.reg.get("channel"), s.track, ts(s.registered_at), ts(last_at),
-            s.version, int(s.concluded), day(min(open_days)) if open_days else None, ts(closed))
+    open_days = [c.terms[-1].deadline.last_day for c in clocks
+                 if c.outcome == "open" and c.step not in INFORMATIONAL]
+    last_at = max([f.occurred_at for f in facts])
+    reg = s.reg
+    status = s.status
+    return (case_id, reg.get("case_no", ""), status, STAGES.get(status, status), s.holder,
+            segs[-1].handler if segs else None, s.registering_unit, reg.get("location"),
+            reg.get("category"), reg.get("matter_type", ""), reg.get("channel"), s.track,
+            ts(s.registered_at), ts(last_at), s.version, int(s.concluded),
+            day(min(open_days)) if open_days else None, ts(closed))
 
 
 def _clock_row(case_id: str, c: Clock, calendar_version: str) -> tuple:
-    d = c.deadline
-    return (case_id, c.key, c.step, c.unit, int(c.informational), ts(c.start_at),
+    d = c.terms[-1].deadline
+    stop_at = c.stop_at
+    return (case_id, c.key, c.step, c.unit, int(c.step in INFORMATIONAL), ts(c.start_at),
             c.start_version, day(d.last_day), ts(d.due_at), int(d.provisional),
-            c.extension_days, d.paused_days, ts(c.stop_at), c.stop_kind, c.outcome,
-            c.days_late(), c.policy_version, d.calendar_version or calendar_version)
+            c.extension_days, d.paused_days, ts(stop_at) if stop_at is not None else None,
+            c.stop_kind, c.outcome, c.days_late(), c.policy_version,
+            d.calendar_version or calendar_version)
 
 
-def _term_rows(case_id: str, c: Clock) -> list[tuple]:
-    rows = []
-    for i, term in enumerate(c.terms):
-        nxt = c.terms[i + 1].from_at if i + 1 < len(c.terms) else None
+def _term_rows(case_id: str, c: Clock, out: list[tuple]) -> None:
+    terms = c.terms
+    key = c.key
+    last = len(terms) - 1
+    for i, term in enumerate(terms):
         d = term.deadline
-        rows.append((case_id, c.key, i + 1, ts(term.from_at), ts(nxt), day(d.last_day),
-                     ts(d.due_at), int(d.provisional), term.reason))
-    return rows
+        out.append((case_id, key, i + 1, ts(term.from_at),
+                    ts(terms[i + 1].from_at) if i < last else None, day(d.last_day),
+                    ts(d.due_at), int(d.provisional), term.reason))

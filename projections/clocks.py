@@ -40,7 +40,7 @@ STATUSES = ("running", "paused", "met", "met_late", "breached", "provisional", "
             "cancelled")
 
 
-@dataclass
+@dataclass(slots=True)
 class Term:
     """The due date in force from ``from_at`` (until the next term)."""
 
@@ -49,7 +49,7 @@ class Term:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Clock:
     key: str
     step: str
@@ -127,16 +127,16 @@ class _Builder:
 
     def start(self, step: str, f: Fact, unit: str | None, name: str | None = None,
               due_date: str | None = None) -> Clock | None:
+        at = f.occurred_at
         try:
-            version, deadline = _due(step, local_date(f.occurred_at), due_date, self.calendar,
-                                     0, 0)
+            version, deadline = _due(step, local_date(at), due_date, self.calendar, 0, 0)
         except UnknownPolicy:
             return None  # no limit in force that day (e.g. before 2022-05-01): no clock
         name = name or step
-        self.counts[name] = n = self.counts.get(name, 0) + 1
-        key = name if n == 1 else f"{name}#{n}"
-        clock = Clock(key, step, unit, f.occurred_at, f.version, version,
-                      [Term(f.occurred_at, deadline, "start")])
+        counts = self.counts
+        n = counts[name] = counts.get(name, 0) + 1
+        clock = Clock(name if n == 1 else f"{name}#{n}", step, unit, at, f.version, version,
+                      [Term(at, deadline, "start")])
         self.clocks.append(clock)
         self.open[name] = clock
         return clock
@@ -196,71 +196,162 @@ def derive_clocks(facts: list[Fact], calendar: HolidayCalendar = CALENDAR) -> li
 
 def clocks_of(steps: list[Step], calendar: HolidayCalendar = CALENDAR) -> list[Clock]:
     b = _Builder(calendar)
+    on = _ON_FACT.get
     for f, before, holder in steps:
-        _on_fact(b, f, f.data, before, holder)
+        handler = on(f.kind)
+        if handler is not None:
+            handler(b, f, before, holder)
     return b.clocks
 
 
-def _on_fact(b: _Builder, f: Fact, d: dict, before: str, holder: str | None) -> None:  # noqa: C901
-    k = f.kind
-    if k == "Registered":
-        if d.get("at_petition_bureau"):
-            b.start("triage", f, holder)
-        else:
-            b.start("receipt_notice", f, holder)
-    elif k in TRIAGE_STOPS and before == "registered":
-        b.stop("triage", f)
-        if k == "Transferred" and d.get("mode") == "assign" and d.get("due_date"):
-            b.stop("assignment_report", f, "cancelled")
-            b.start("assignment_report", f, d["to_unit"], due_date=d["due_date"])
-    elif k == "Received":
+# What each kind of fact does to the clocks: kind -> (builder, fact, status before, holder after).
+# Facts of other kinds touch no clock; a handler reads ``f.data`` only when it needs it.
+def _registered(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if f.data.get("at_petition_bureau"):
+        b.start("triage", f, holder)
+    else:
         b.start("receipt_notice", f, holder)
-        b.start("objection", f, holder)
-    elif k == "ObjectionRaised":
-        b.stop("objection", f)
-    elif k == "ObjectionResolved" and d.get("resolution") == "upheld":
+
+
+def _transferred(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if before != "registered":
+        return
+    b.stop("triage", f)
+    d = f.data
+    if d.get("mode") == "assign" and d.get("due_date"):
+        b.stop("assignment_report", f, "cancelled")
+        b.start("assignment_report", f, d["to_unit"], due_date=d["due_date"])
+
+
+def _triage_only(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if before == "registered":
+        b.stop("triage", f)
+
+
+def _marked_repeat(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if before == "registered":
+        b.stop("triage", f)
+    else:
+        b.stop("receipt_notice", f, "cancelled")
+
+
+def _received(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.start("receipt_notice", f, holder)
+    b.start("objection", f, holder)
+
+
+def _objection_raised(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.stop("objection", f)
+
+
+def _objection_resolved(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if f.data.get("resolution") == "upheld":
         b.stop("receipt_notice", f, "cancelled")
         b.stop("assignment_report", f, "cancelled")
         b.start("triage", f, holder)
-    elif k == "PetitionerNotified" and d.get("kind") in NOTICE_KINDS:
+
+
+def _notified(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if f.data.get("kind") in NOTICE_KINDS:
         b.stop("receipt_notice", f)
-    elif k == "Accepted" and d.get("track") == "art31_6":
+
+
+def _accepted(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if f.data.get("track") == "art31_6":
         b.start("handling", f, holder)
-    elif k == "ExtensionGranted" and "handling" in b.open:
-        b.open["handling"].extension_days += int(d["days"])
+
+
+def _extended(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if "handling" in b.open:
+        b.open["handling"].extension_days += int(f.data["days"])
         b.recompute("handling", f, "extension")
-    elif k == "ReplyIssued":
-        b.stop("handling", f)
-    elif k == "ReplyServed":
-        b.start("review_request", f, None)
-        b.start("evaluation", f, None)
-    elif k == "Evaluated":
-        b.stop("evaluation", f)
-    elif k == "ReviewRequested":
-        review = d.get("level") == "review"
-        b.stop("review_request" if review else "rereview_request", f)
-        b.start("review_opinion" if review else "rereview_opinion", f, d.get("organ"))
-    elif k == "ReviewOpinionIssued":
-        b.stop("review_opinion" if d.get("level") == "review" else "rereview_opinion", f)
-    elif k == "ReviewOpinionServed" and d.get("level") == "review":
+
+
+def _reply_issued(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.stop("handling", f)
+
+
+def _reply_served(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.start("review_request", f, None)
+    b.start("evaluation", f, None)
+
+
+def _evaluated(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.stop("evaluation", f)
+
+
+def _review_requested(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    d = f.data
+    review = d.get("level") == "review"
+    b.stop("review_request" if review else "rereview_request", f)
+    b.start("review_opinion" if review else "rereview_opinion", f, d.get("organ"))
+
+
+def _review_opinion_issued(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.stop("review_opinion" if f.data.get("level") == "review" else "rereview_opinion", f)
+
+
+def _review_opinion_served(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if f.data.get("level") == "review":
         b.start("rereview_request", f, None)
-    elif k == "HearingStarted" and before == "in_rereview" and "rereview_opinion" in b.open:
+
+
+def _hearing_started(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    if before == "in_rereview" and "rereview_opinion" in b.open:
         b.open["rereview_opinion"].pauses.append([f.occurred_at, None])
-    elif k == "HearingEnded" and "rereview_opinion" in b.open:
-        clock = b.open["rereview_opinion"]
-        if clock.pauses and clock.pauses[-1][1] is None:
-            clock.pauses[-1][1] = f.occurred_at
-            b.recompute("rereview_opinion", f, "hearing")
-    elif k == "SupervisionIssued":
-        name = f"supervision_response:{d['number']}"
-        b.start("supervision_response", f, d.get("target_unit"), name=name,
-                due_date=d["due_date"])
-    elif k == "SupervisionAnswered":
-        b.stop(f"supervision_response:{d['number']}", f)
-    elif k == "AssignmentReported":
-        b.stop("assignment_report", f)
-    elif k == "Withdrawn":
-        for name in list(b.open):
-            b.stop(name, f, "cancelled")
-    elif k == "MarkedRepeat":
-        b.stop("receipt_notice", f, "cancelled")
+
+
+def _hearing_ended(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    clock = b.open.get("rereview_opinion")
+    if clock is not None and clock.pauses and clock.pauses[-1][1] is None:
+        clock.pauses[-1][1] = f.occurred_at
+        b.recompute("rereview_opinion", f, "hearing")
+
+
+def _supervised(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    d = f.data
+    b.start("supervision_response", f, d.get("target_unit"),
+            name=f"supervision_response:{d['number']}", due_date=d["due_date"])
+
+
+def _supervision_answered(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.stop(f"supervision_response:{f.data['number']}", f)
+
+
+def _assignment_reported(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    b.stop("assignment_report", f)
+
+
+def _withdrawn(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
+    for name in list(b.open):
+        b.stop(name, f, "cancelled")
+
+
+_ON_FACT = {
+    "Registered": _registered,
+    "Transferred": _transferred,
+    "HandledDirectly": _triage_only,
+    "RoutedToOrgan": _triage_only,
+    "RoutedOut": _triage_only,
+    "AcceptanceRefused": _triage_only,
+    "MarkedRepeat": _marked_repeat,
+    "Received": _received,
+    "ObjectionRaised": _objection_raised,
+    "ObjectionResolved": _objection_resolved,
+    "PetitionerNotified": _notified,
+    "Accepted": _accepted,
+    "ExtensionGranted": _extended,
+    "ReplyIssued": _reply_issued,
+    "ReplyServed": _reply_served,
+    "Evaluated": _evaluated,
+    "ReviewRequested": _review_requested,
+    "ReviewOpinionIssued": _review_opinion_issued,
+    "ReviewOpinionServed": _review_opinion_served,
+    "HearingStarted": _hearing_started,
+    "HearingEnded": _hearing_ended,
+    "SupervisionIssued": _supervised,
+    "SupervisionAnswered": _supervision_answered,
+    "AssignmentReported": _assignment_reported,
+    "Withdrawn": _withdrawn,
+}
+assert set(TRIAGE_STOPS) <= set(_ON_FACT)

@@ -3,27 +3,39 @@
 The incremental runner reads notifications in log order and re-derives a case whenever one of
 its events arrives; a rebuild instead reads the log *case by case* (the store's primary key,
 originator id then version, in pages), so each case is derived exactly once from all its facts,
-with the organisation as it stands at the end of the log (what the runner converges to). Rows are
-written by a second thread (the SQLite and PostgreSQL drivers release the GIL while the database
-works), in large transactions; indexes are created after the load. On a large log, two worker
-processes share the work by slices of the id space (:func:`replay`).
+with the organisation as it stands at the end of the log (what the runner converges to). On a
+large log, two worker processes share the work by slices of the id space (:func:`replay`); they
+inherit the organisation's timelines, computed once before the fork. Indexes are created after
+the load.
 
-Decoding skips the library's event objects: the stored JSON is parsed with orjson and only the
-business time is turned into a datetime (the facts are :class:`LightFact`, duck-typed like
-:class:`domain.case_state.Fact`). A state with other tagged values, an upcast (class_version), a
-cipher or a compressor goes through the mapper as in the runner.
+Where the rows go: on PostgreSQL each worker COPYs (binary) into the tables from a writer thread
+while it derives the next cases, and reads the next page from a reader thread. On SQLite the
+workers would take turns on the file's write lock, so each writes its rows (inline, several rows
+per INSERT) into a private scratch file beside the database, without journal; the last
+transaction copies them in with ``INSERT ... SELECT`` (SQLite's own code, about a microsecond a
+row) and the scratch files are deleted.
+
+Decoding skips the library's event objects: the business time is cut out of the stored JSON
+(all instants share one tzinfo object, so comparing them is cheap) and the rest is parsed with
+orjson only when the fold or the clocks first read ``data`` (the facts are :class:`LightFact`,
+duck-typed like :class:`domain.case_state.Fact`). A state with other tagged values, an upcast
+(class_version), a cipher or a compressor goes through the mapper as in the runner.
 
 Crash safety: a ``casetrail_views:rebuilding`` tracking row is present while the rows are partial;
 a runner that finds it refuses to catch up (``RebuildUnfinished``: the rebuild may still be
-running) until a rebuild completes. The last transaction (indexes,
+running) until a rebuild completes. The last transaction (copy from the scratch files, indexes,
 position, marker removed) is committed with ``synchronous=FULL`` on SQLite, so the rebuild is
-durable once it returns; the pages before it are written with ``synchronous=OFF``.
+durable once it returns; everything before it is written with ``synchronous=OFF``.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
+import shutil
+import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -34,41 +46,61 @@ import orjson
 
 from domain.application import ORG_TOPICS, Casetrail
 from domain.organisation import OrgDirectory
-from domain.periods import CALENDAR, HolidayCalendar
-from domain.storage import OrjsonTranscoder
+from domain.periods import CALENDAR, TZ, HolidayCalendar
+from domain.storage import OrjsonTranscoder, sqlite_path
 from projections.case_view import derive, org_rows
 from projections.facts import CASE_TOPICS, fact_of_notification
 from projections.responsibility import OrgIndex
-from projections.schema import DERIVED, ViewDB
+from projections.schema import DERIVED, TABLES, ViewDB
 
 NAME = "casetrail_views"
+OCCURRED = b'"occurred_at":{"_type_":"datetime_iso","_data_":"'  # orjson's spelling, no spaces
 REBUILDING = "casetrail_views:rebuilding"
 PAGE = 20000  # events read per query
 FLUSH = 60000  # rows per write transaction
 
 
 class LightFact:
-    """A fact as the fold reads it (same attributes as ``domain.case_state.Fact``)."""
+    """A fact as the fold reads it (same attributes as ``domain.case_state.Fact``).
 
-    __slots__ = ("version", "kind", "occurred_at", "recorded_at", "actor", "data", "depends_on",
+    The stored JSON is parsed only when ``data``, ``actor`` or ``depends_on`` is first read: the
+    fold, the clocks and the attribution never look inside about a third of the events (notes,
+    receipts, approvals, services...), only at their kind, version and business time."""
+
+    __slots__ = ("version", "kind", "occurred_at", "recorded_at", "_state", "_raw",
                  "corrections")
 
     def __init__(self, version: int, kind: str, occurred_at: datetime, recorded_at: Any,
-                 actor: Any, data: dict[str, Any], depends_on: int | None,
+                 state: bytes | None, raw: dict[str, Any] | None = None,
                  corrections: tuple = ()) -> None:
         self.version, self.kind, self.occurred_at = version, kind, occurred_at
-        self.recorded_at, self.actor, self.data = recorded_at, actor, data
-        self.depends_on, self.corrections = depends_on, corrections
+        self.recorded_at, self._state, self._raw = recorded_at, state, raw
+        self.corrections = corrections
+
+    @property
+    def data(self) -> dict[str, Any]:
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = orjson.loads(self._state)  # type: ignore[arg-type]
+            self._state = None
+        return raw
+
+    @property
+    def actor(self) -> Any:
+        return self.data["actor"]
+
+    @property
+    def depends_on(self) -> int | None:
+        return self.data["depends_on"]
 
     def corrected(self, field_name: str, value: Any) -> LightFact:
+        data = self.data
         if field_name == "occurred_at":
-            return LightFact(self.version, self.kind, value, self.recorded_at, self.actor,
-                             self.data, self.depends_on,
+            return LightFact(self.version, self.kind, value, self.recorded_at, None, data,
                              (*self.corrections, (field_name, self.occurred_at, value)))
-        old = self.data.get(field_name)
-        return LightFact(self.version, self.kind, self.occurred_at, self.recorded_at, self.actor,
-                         {**self.data, field_name: value}, self.depends_on,
-                         (*self.corrections, (field_name, old, value)))
+        return LightFact(self.version, self.kind, self.occurred_at, self.recorded_at, None,
+                         {**data, field_name: value},
+                         (*self.corrections, (field_name, data.get(field_name), value)))
 
 
 class _Stored:
@@ -84,7 +116,7 @@ def _decoder(app: Casetrail) -> Callable[[str, int, str, bytes], Any]:
     mapper = app.mapper
     plain = not (mapper.cipher or mapper.compressor) and isinstance(mapper.transcoder,
                                                                     OrjsonTranscoder)
-    loads, times = orjson.loads, {}  # type: ignore[var-annotated]
+    times = {}  # type: ignore[var-annotated]
     parse = datetime.fromisoformat
 
     def slow(case_id: str, version: int, topic: str, state: bytes) -> Any:
@@ -94,15 +126,19 @@ def _decoder(app: Casetrail) -> Callable[[str, int, str, bytes], Any]:
         # only the two base instants are tagged: nothing else to restore, nothing to upcast
         if state.count(b'"_type_"') != 2 or b'"class_version"' in state:
             return slow(case_id, version, topic, state)
-        raw = loads(state)
-        text = raw["occurred_at"]["_data_"]
+        i = state.find(OCCURRED)
+        if i < 0:
+            return slow(case_id, version, topic, state)
+        i += len(OCCURRED)
+        text = state[i:state.index(b'"', i)]
         at = times.get(text)
         if at is None:
-            if len(times) > 500_000:
+            if len(times) > 200_000:
                 times.clear()
-            at = times[text] = parse(text)
-        return LightFact(version, CASE_TOPICS[topic], at, None, raw["actor"], raw,
-                         raw["depends_on"])
+            # one tzinfo object for every instant (the deadlines' own): comparing two aware
+            # datetimes with the same tzinfo object skips both utcoffset() calls
+            at = times[text] = parse(text.decode()).astimezone(TZ)
+        return LightFact(version, CASE_TOPICS[topic], at, None, state)
 
     return fast if plain else slow
 
@@ -116,11 +152,13 @@ class _Source:
         lo, hi = (_bound(db.pg, part, parts, -1) if part else None,
                   _bound(db.pg, part + 1, parts, 0) if part + 1 < parts else None)
         if db.pg:
-            self.sql = (f'SELECT originator_id::text, originator_version, topic, state FROM '
-                        f'"{db.schema}".casetrail_events WHERE originator_id > %s::uuid AND '
+            # ORDER BY the table's column (not the text output of the same name): the primary
+            # key's order, no sort
+            self.sql = (f'SELECT e.originator_id::text, originator_version, topic, state FROM '
+                        f'"{db.schema}".casetrail_events e WHERE e.originator_id > %s::uuid AND '
                         f'notification_id <= %s'
-                        f'{" AND originator_id < %s::uuid" if hi else ""} '
-                        f'ORDER BY originator_id, originator_version LIMIT %s')
+                        f'{" AND e.originator_id < %s::uuid" if hi else ""} '
+                        f'ORDER BY e.originator_id, e.originator_version LIMIT %s')
             self.first = lo or "00000000-0000-0000-0000-000000000000"
         else:
             self.sql = ("SELECT originator_id, originator_version, topic, state FROM "
@@ -158,10 +196,11 @@ def _bound(pg: bool, part: int, parts: int, delta: int) -> str:
 class _Writer(threading.Thread):
     """Writes batches of rows in their own transactions, off the deriving thread."""
 
-    def __init__(self, db: ViewDB) -> None:
+    def __init__(self, db: ViewDB, inline: bool = False) -> None:
         super().__init__(name="casetrail-rebuild-writer", daemon=True)
         self.db, self.jobs = db, queue.Queue(maxsize=2)  # type: ignore[var-annotated]
         self.error: BaseException | None = None
+        self.inline = inline
 
     def run(self) -> None:
         while True:
@@ -182,9 +221,22 @@ class _Writer(threading.Thread):
     def put(self, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         if self.error is not None:
             raise self.error
-        self.jobs.put(rows)
+        if self.inline:
+            self.jobs.put(rows)
+            self.jobs.put(None)
+            self.run()
+            if self.error is not None:
+                raise self.error
+        else:
+            self.jobs.put(rows)
+
+    def start(self) -> None:
+        if not self.inline:
+            super().start()
 
     def finish(self) -> None:
+        if self.inline:
+            return
         self.jobs.put(None)
         self.join()
         if self.error is not None:
@@ -210,45 +262,82 @@ def replay(app: Casetrail, calendar: HolidayCalendar = CALENDAR,
 
     ``workers`` processes (default: 2 on a machine with 2 or more cores when the log holds more
     than 50,000 events, else 1 — in this process) each read, derive and write the cases of one
-    slice of the id space; the SQLite writers take turns, PostgreSQL ones run side by side.
+    slice of the id space. PostgreSQL workers COPY into the tables side by side. On SQLite, where
+    writers would take turns on the file's lock, each worker writes a private scratch file
+    (no journal) and the last transaction copies them in, in SQLite's own code.
     """
     end = app.recorder.max_notification_id() or 0
     org, done = _org(app, end)
     if workers is None:
         workers = 2 if end > 50_000 and (os.cpu_count() or 1) > 1 else 1
+    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
     db = ViewDB(app.database_url)
+    if not db.pg:
+        workers = min(workers, 8)  # one ATTACHed scratch file each (SQLite allows 10)
+    scratch = None
     try:
+        scratch = None if db.pg else _scratch_dir(app.database_url)
+        targets = [app.database_url if scratch is None else os.path.join(scratch, f"part{k}.db")
+                   for k in range(workers)]
+        if not db.pg:
+            # the read models hold no personal data (projections.facts drops it): no need to
+            # overwrite every freed page with zeros (Debian builds SQLite with secure_delete on)
+            db.execute("PRAGMA secure_delete=OFF")
+        db.begin()
         db.drop_tables()
         db.create_tables(indexes=False)
         db.set_position(REBUILDING, end, calendar.version)
-        db.begin()
-        for table, rows in org_rows(OrgIndex(org)).items():
+        # the organisation's timelines, computed once here: forked workers inherit them
+        index = OrgIndex(org)
+        for table, rows in org_rows(index).items():
             db.insert(table, rows)
         db.commit()
-        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            done += _load(app, org, end, calendar, 0, 1, progress)
+        if workers == 1:
+            done += _load(app, index, end, calendar, 0, 1, targets[0], progress)
         else:
-            done += _in_processes(app, org, end, calendar, workers, progress)
+            done += _in_processes(app, index, end, calendar, targets, progress)
         if not db.pg:
             db.execute("PRAGMA temp_store=MEMORY")
+            db.execute("PRAGMA cache_size=-65536")
+            db.execute("PRAGMA threads=2")  # sorter threads for the index builds
             db.execute("PRAGMA synchronous=FULL")  # the last commit makes it all durable
+            for k, target in enumerate(targets if scratch else ()):
+                db.execute(f"ATTACH DATABASE ? AS part{k}", (target,))
         db.begin()
+        for k in range(len(targets) if scratch else 0):
+            for table in DERIVED:
+                db.execute(f"INSERT INTO main.{table} SELECT * FROM part{k}.{table}")
         db.create_indexes()
         db.execute("DELETE FROM pv_tracking WHERE name = ?", (REBUILDING,))
         db.set_position(NAME, end, calendar.version)
         db.commit()
     finally:
         db.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return done
 
 
-def _in_processes(app: Casetrail, org: OrgDirectory, end: int, calendar: HolidayCalendar,
-                  workers: int, progress: Callable[[int], None] | None) -> int:
+def _scratch_dir(url: str) -> str | None:
+    """A private directory beside the SQLite file for the workers' scratch files (None: an
+    in-memory database, written directly)."""
+    path = sqlite_path(url)
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return tempfile.mkdtemp(prefix=".casetrail-rebuild-",
+                            dir=os.path.dirname(os.path.abspath(path)))
+
+
+def _in_processes(app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar,
+                  targets: list[str], progress: Callable[[int], None] | None) -> int:
     # fork: a child uses only the application's mapper and URL, opens its own connections and
-    # never touches the inherited ones (nor creates tables: no DDL racing between workers)
+    # never touches the inherited ones (nor creates tables in the store: no DDL racing)
     ctx = multiprocessing.get_context("fork")
+    workers = len(targets)
     counters = [ctx.Value("q", 0, lock=False) for _ in range(workers)]
-    procs = [ctx.Process(target=_worker, args=(app, org, end, calendar, k, workers, counters[k]),
+    procs = [ctx.Process(target=_worker, args=(app, index, end, calendar, k, workers, targets[k],
+                                               counters[k]),
                          name=f"casetrail-rebuild-{k}", daemon=True) for k in range(workers)]
     for proc in procs:
         proc.start()
@@ -269,32 +358,64 @@ def _in_processes(app: Casetrail, org: OrgDirectory, end: int, calendar: Holiday
                 proc.join()
 
 
-def _worker(app: Casetrail, org: OrgDirectory, end: int, calendar: HolidayCalendar, part: int,
-            parts: int, counter: Any) -> None:
+def _worker(app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar, part: int,
+            parts: int, target: str, counter: Any) -> None:
     def report(n: int) -> None:
         counter.value = n
 
-    _load(app, org, end, calendar, part, parts, report)
+    _load(app, index, end, calendar, part, parts, target, report)
 
 
-def _load(app: Casetrail, org: OrgDirectory, end: int, calendar: HolidayCalendar, part: int,
-          parts: int, progress: Callable[[int], None] | None) -> int:
-    """Read, derive and write the cases of one slice of the id space."""
-    db, reader = ViewDB(app.database_url), ViewDB(app.database_url)
+def _load(app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar, part: int,
+          parts: int, target: str, progress: Callable[[int], None] | None) -> int:
+    """Read, derive and write the cases of one slice of the id space (into ``target``: the
+    store itself, or a SQLite scratch file)."""
+    reader = ViewDB(app.database_url)
+    db = ViewDB(target) if target == app.database_url else _scratch(target)
+    none_adapted = not db.pg and _NONE_ADAPTER not in sqlite3.adapters
+    if none_adapted:
+        sqlite3.adapters[_NONE_ADAPTER] = _NULL
+    # the load allocates millions of small containers and creates no reference cycles: the
+    # cyclic collector would only re-scan them (about 15% of the time)
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         if not db.pg:
             db.execute("PRAGMA synchronous=OFF")
-            db.execute("PRAGMA cache_size=-65536")
-        writer = _Writer(db)
+            db.execute("PRAGMA cache_size=-16384")
+            reader.execute("PRAGMA cache_size=-16384")
+        writer = _Writer(db, inline=not db.pg)  # SQLite: no GIL ping-pong with a thread
         writer.start()
         try:
-            return _cases(app, _Source(reader, end, part, parts), OrgIndex(org), calendar,
+            return _cases(app, _Source(reader, end, part, parts), index, calendar,
                           writer, progress)
         finally:
             writer.finish()
     finally:
+        if collecting:
+            gc.enable()
+        if none_adapted:
+            sqlite3.adapters.pop(_NONE_ADAPTER, None)
         reader.close()
         db.close()
+
+
+# Python 3.11's sqlite3 binds None through a failed adapter look-up (about 1 µs per NULL, and
+# a quarter of the values written are NULL); a registered adapter that returns None itself (a C
+# callable: {}.get) skips it. Registered only while a rebuild writes, in the writing process.
+_NONE_ADAPTER = (type(None), sqlite3.PrepareProtocol)
+_NULL = {}.get
+
+
+def _scratch(path: str) -> ViewDB:
+    """A worker's scratch file: the case tables, no indexes, no journal (it is thrown away if
+    the rebuild fails)."""
+    db = ViewDB(f"sqlite:///{path}")
+    db.execute("PRAGMA journal_mode=OFF")
+    for name in DERIVED:
+        body = ", ".join(f"{c} {t}" for c, t in TABLES[name][0])
+        db.execute(f"CREATE TABLE {name} ({body})")
+    return db
 
 
 def _cases(app: Casetrail, source: _Source, index: OrgIndex, calendar: HolidayCalendar,
@@ -304,7 +425,9 @@ def _cases(app: Casetrail, source: _Source, index: OrgIndex, calendar: HolidayCa
     pg = source.db.pg
     out: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DERIVED}
     pending, done = 0, 0
-    for page in source.pages():
+    # PostgreSQL: the next page is queried while this one is derived (the driver waits for the
+    # server without the GIL); SQLite's reads are CPU work in this process anyway
+    for page in (_prefetched(source.pages()) if pg else source.pages()):
         current, facts = None, []  # type: ignore[var-annotated]
         for oid, version, topic, state in page:
             if topic not in kinds:
@@ -324,6 +447,41 @@ def _cases(app: Casetrail, source: _Source, index: OrgIndex, calendar: HolidayCa
             progress(done)
     writer.put(out)
     return done
+
+
+def _prefetched(pages: Any) -> Any:
+    """The same pages, each read by a thread while the previous one is being used."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for page in pages:
+                if stop.is_set():
+                    return
+                ready.put(("page", page))
+            ready.put(("end", None))
+        except BaseException as e:  # noqa: BLE001 - raised in the consuming thread
+            ready.put(("error", e))
+
+    reader = threading.Thread(target=read, name="casetrail-rebuild-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, item = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting to hand over a page
+            try:
+                ready.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        reader.join()
 
 
 def _derive(oid: Any, facts: list[Any], index: OrgIndex, calendar: HolidayCalendar,

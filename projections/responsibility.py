@@ -20,7 +20,7 @@ from typing import Any
 
 from domain.case_state import CLOSED, Fact
 from domain.organisation import OrgDirectory
-from domain.periods import local_date as _local_date
+from domain.periods import local_date
 
 UNIT_POSTS = ("petition_officer", "petition_leader", "head")
 TERRITORY_POSTS = ("grid_head", "household_head", "village_secretary", "secretary", "head")
@@ -57,11 +57,47 @@ class OrgIndex:
         self._changes: dict[tuple[str, tuple[str, ...]], list[datetime]] = {}
         self._people: dict[str, tuple[list[datetime], list[tuple[Any, ...]]]] = {}
         self._territory: dict[str, tuple[list[datetime], list[list[tuple[Any, ...]]]]] = {}
+        self._points: dict[tuple[str, str | None], list[datetime]] = {}
+        self._terms: dict[tuple[str, str], list[tuple[datetime, datetime | None]]] = {}
 
     def reset(self) -> None:
         self._changes.clear()
         self._people.clear()
         self._territory.clear()
+        self._points.clear()
+        self._terms.clear()
+
+    def segment_points(self, unit: str, handler: str | None) -> list[datetime]:
+        """When a segment of ``unit`` with ``handler`` may change: a change of the unit's petition
+        posts, or the start or end of one of the handler's terms in the unit (sorted)."""
+        key = (unit, handler)
+        found = self._points.get(key)
+        if found is None:
+            points = set(self.changes(unit, UNIT_POSTS))
+            if handler:
+                for since, until in self.handler_terms(unit, handler):
+                    points.add(since)
+                    if until is not None:
+                        points.add(until)
+            found = self._points[key] = sorted(points)
+        return found
+
+    def handler_terms(self, unit: str, person: str) -> list[tuple[datetime, datetime | None]]:
+        """[since, until) of every post ``person`` held in ``unit``."""
+        key = (unit, person)
+        found = self._terms.get(key)
+        if found is None:
+            record = self.org.unit(unit)
+            found = self._terms[key] = [(since, until) for _post, p, since, until in
+                                        (record.terms if record else ()) if p == person]
+        return found
+
+    def holds_any(self, person: str, unit: str, at: datetime) -> bool:
+        """``bool(org.posts_held(person, unit, at))``, from the cached terms."""
+        for since, until in self.handler_terms(unit, person):
+            if since <= at and (until is None or at < until):
+                return True
+        return False
 
     def unit_people(self, unit: str, at: datetime) -> tuple[tuple[str, str, str], ...]:
         """(post, unit, person) of the unit's petition posts at ``at``, from a cached timeline."""
@@ -145,14 +181,21 @@ def spans_of(steps: list[Any], final_status: str) -> tuple[list[tuple[Any, ...]]
     for f, _before, holder_after in steps:
         if holder_after != holder:
             handler, holder = None, holder_after
-        if f.kind == "HandlerAssigned":
+        kind = f.kind
+        if kind == "HandlerAssigned":
             handler = f.data["person"]
-        elif f.kind == "LeaderAssigned" and f.data["person"] not in leaders:
+        elif kind == "LeaderAssigned" and f.data["person"] not in leaders:
             leaders = tuple(sorted((*leaders, f.data["person"])))
-        at = f.occurred_at if last is None or f.occurred_at > last else last
+        at = f.occurred_at
+        if last is not None and not at > last:
+            at = last
         last = at
-        if not spans or spans[-1][1:4] != (holder, handler, leaders):
-            spans.append((at, holder, handler, leaders, f.kind))
+        if not spans:
+            spans.append((at, holder, handler, leaders, kind))
+        else:
+            prev = spans[-1]
+            if prev[1] != holder or prev[2] != handler or prev[3] != leaders:
+                spans.append((at, holder, handler, leaders, kind))
     closed = last if final_status in CLOSED else None
     return spans, closed
 
@@ -167,46 +210,35 @@ def segments(facts: list[Fact], index: OrgIndex,
 
 def _segments(spans: list[tuple[Any, ...]], closed: datetime | None,
               index: OrgIndex) -> list[Segment]:
-    out: list[Segment] = []
+    out: list[tuple[Any, ...]] = []  # (from, to, unit, handler, cause, people)
+    last = len(spans) - 1
     for i, (start, unit, handler, leaders, cause) in enumerate(spans):
-        end = spans[i + 1][0] if i + 1 < len(spans) else closed
+        end = spans[i + 1][0] if i < last else closed
         t, why = start, cause
+        points = index.segment_points(unit, handler) if unit else ()
+        n_points = len(points)
+        baoan = tuple(("baoan_leader", None, p) for p in leaders)
         while True:
-            nxt = _next(index, unit, handler, t)
-            if nxt is not None and end is not None and nxt >= end:
-                nxt = None
-            seg_end = nxt if nxt is not None else (end if i + 1 < len(spans) else None)
-            people = [("baoan_leader", None, p) for p in leaders]
-            if unit:
-                people += index.unit_people(unit, t)
+            nxt = None
+            if n_points:
+                j = bisect_right(points, t)
+                if j < n_points:
+                    nxt = points[j]
+                    if end is not None and nxt >= end:
+                        nxt = None
+            seg_end = nxt if nxt is not None else (end if i < last else None)
+            people = baoan + index.unit_people(unit, t) if unit else baoan
             # a handler who no longer holds a post in the unit is not attributed from then on
-            current = handler if handler and unit and index.org.posts_held(
-                handler, unit, t) else None
+            current = handler if handler and unit and index.holds_any(handler, unit, t) else None
             if handler and current is None and why == "post_change":
                 why = "handler_left"
-            if out and out[-1].from_at == t:  # two changes at one instant: keep the later
+            if out and out[-1][0] == t:  # two changes at one instant: keep the later
                 out.pop()
-            out.append(Segment(len(out) + 1, t, seg_end, unit, current, why, tuple(people)))
+            out.append((t, seg_end, unit, current, why, people))
             if nxt is None:
                 break
             t, why = nxt, "post_change"
-    return [Segment(n + 1, s.from_at, s.to_at, s.unit, s.handler, s.cause, s.people)
-            for n, s in enumerate(out)]
-
-
-def _next(index: OrgIndex, unit: str | None, handler: str | None,
-          t: datetime) -> datetime | None:
-    if not unit:
-        return None
-    nxt = index.next_change([unit], UNIT_POSTS, t)
-    if handler:
-        record = index.org.unit(unit)
-        for _post, person, since, until in record.terms if record else ():
-            for point in (since, until):
-                if person == handler and point is not None and point > t and (
-                        nxt is None or point < nxt):
-                    nxt = point
-    return nxt
+    return [Segment(n, *row) for n, row in enumerate(out, 1)]
 
 
 def territory(location: str | None, start: datetime, closed: datetime | None,
@@ -235,31 +267,27 @@ def clock_days(clock: Any, segs: list[Segment]) -> list[tuple[int, str | None, s
     """The clock's interval cut by the segments: (seg, unit, handler, from, to, days)."""
     out = []
     start, stop = clock.start_at, clock.stop_at
-    if clock.informational and (stop is None or stop > clock.deadline.due_at):
-        stop = clock.deadline.due_at  # a window counts only while it is open
+    if clock.informational:
+        due_at = clock.deadline.due_at
+        if stop is None or stop > due_at:
+            stop = due_at  # a window counts only while it is open
     for s in segs:
-        a = max(start, s.from_at)
-        b = s.to_at if stop is None else (stop if s.to_at is None else min(stop, s.to_at))
-        if b is not None and b <= a:
+        to_at = s.to_at
+        if to_at is not None and to_at <= start:
             continue
-        if s.to_at is not None and s.to_at <= start:
+        from_at = s.from_at
+        if stop is not None and from_at >= stop:
+            break  # segments are in time order: this one and the later ones start too late
+        a = from_at if from_at > start else start
+        if stop is None:
+            b = to_at
+        else:
+            b = stop if to_at is None or not to_at < stop else to_at
+        if b is not None and b <= a:
             continue
         days = None if b is None else (local_date(b) - local_date(a)).days
         out.append((s.seq, s.unit, s.handler, a, b, days))
     return out
-
-
-_LOCAL: dict[datetime, Any] = {}
-
-
-def local_date(dt: datetime) -> Any:
-    """domain.periods.local_date, memoised (the same few instants recur in many rows)."""
-    found = _LOCAL.get(dt)
-    if found is None:
-        if len(_LOCAL) > 200_000:
-            _LOCAL.clear()
-        found = _LOCAL[dt] = _local_date(dt)
-    return found
 
 
 def segment_at(segs: list[Segment], at: datetime) -> Segment | None:

@@ -8,9 +8,11 @@ Portable types only: TEXT, INTEGER/BIGINT. Instants are TEXT in UTC with a fixed
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from itertools import chain
 from typing import Any
 
 from domain.storage import is_postgres, postgres_conninfo, sqlite_path
@@ -94,11 +96,14 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS pv_unit_people_unit ON pv_unit_people (unit, from_at)",
     "CREATE INDEX IF NOT EXISTS pv_territory_chain_loc ON pv_territory_chain (location, from_at)",
 )
+_PG_TYPES = {name: ["int8" if t.startswith("BIGINT") else "int4" if t.startswith("INTEGER")
+                     else "text" for _c, t in cols] for name, (cols, _key) in TABLES.items()}
 TRACKING = "pv_tracking"
 LAYOUT_KEY = "casetrail_views:layout"
 OLD_TABLES = ("pv_case_state", "pv_territory")  # earlier layouts
 
 
+MULTI_ROW = 50  # rows per INSERT statement on SQLite (at most 999 parameters)
 _TS: dict[datetime, str] = {}
 
 
@@ -119,8 +124,18 @@ def from_ts(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+_DAY: dict[date, str] = {}
+
+
 def day(d: date | None) -> str | None:
-    return None if d is None else d.isoformat()
+    if d is None:
+        return None
+    text = _DAY.get(d)
+    if text is None:
+        if len(_DAY) > 100_000:
+            _DAY.clear()
+        text = _DAY[d] = d.isoformat()
+    return text
 
 
 class ViewDB:
@@ -228,12 +243,25 @@ class ViewDB:
             return
         cols = [c for c, _t in TABLES[table][0]]
         if self.pg:
-            with self.conn.cursor().copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+            # binary COPY: half the client's and less of the server's work than text
+            with self.conn.cursor().copy(
+                    f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
+                cp.set_types(_PG_TYPES[table])
+                write = cp.write_row
                 for row in rows:
-                    cp.write_row(row)
+                    write(row)
         else:
-            marks = ", ".join("?" * len(cols))
-            self.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+            marks = f"({', '.join('?' * len(cols))})"
+            k = MULTI_ROW if len(cols) * MULTI_ROW <= 999 else 999 // len(cols)
+            whole = len(rows) - len(rows) % k
+            if whole and os.environ.get("RB_MULTI", "1") == "1":
+                # k rows per statement: SQLite's per-statement cost is paid once per k rows
+                flat = chain.from_iterable
+                self.conn.executemany(f"INSERT INTO {table} VALUES {', '.join([marks] * k)}",
+                                      [tuple(flat(rows[i:i + k])) for i in range(0, whole, k)])
+                rows = rows[whole:]
+            if rows:
+                self.conn.executemany(f"INSERT INTO {table} VALUES {marks}", rows)
 
     def set_position(self, name: str, position: int, calendar_version: str) -> None:
         self.execute(f"INSERT INTO {TRACKING} (name, position, calendar_version) VALUES (?, ?, ?) "

@@ -2,11 +2,14 @@
 queries answered from the read models agree with a direct fold of the events."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from domain.application import Casetrail
+from domain.storage import is_postgres, sqlite_path
 from projections import queries as Q
 from projections import replay as replay_module
 from projections.facts import facts_of_aggregate
@@ -82,6 +85,28 @@ def test_an_interrupted_rebuild_is_never_caught_up_on_and_a_new_one_completes(ap
     assert catch_up(app) == 0
     with ViewDB(app.database_url) as db:
         assert db.dump() == complete
+
+
+def test_a_failed_rebuild_leaves_no_scratch_files_and_no_none_adapter(
+        app: Casetrail, monkeypatch: pytest.MonkeyPatch) -> None:
+    story(app)
+    original = replay_module._cases
+
+    def fails_after_writing(*args: object, **kwargs: object) -> int:
+        original(*args, **kwargs)  # the rows are in the worker's scratch file (SQLite)
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(replay_module, "_cases", fails_after_writing)
+    with pytest.raises(RuntimeError):
+        rebuild(app, progress=False)
+    monkeypatch.undo()
+    assert (type(None), sqlite3.PrepareProtocol) not in sqlite3.adapters
+    if not is_postgres(app.database_url):
+        folder = Path(sqlite_path(app.database_url)).resolve().parent
+        assert not list(folder.glob(".casetrail-rebuild-*"))
+    rebuild(app, progress=False)
+    with ViewDB(app.database_url) as db:
+        assert len(db.dump()["pv_cases"]) == 1
 
 
 def test_resumes_after_a_crash_without_loss_or_double_apply(app: Casetrail,

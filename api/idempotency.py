@@ -42,30 +42,40 @@ class Idempotency:
         self.side = side
         self._locks = [threading.Lock() for _ in range(64)]
 
+    def lock(self, token_id: str, key: str) -> threading.Lock:
+        """Serialises requests with one key in this process (other processes: the primary key)."""
+        return self._locks[hash((token_id, key)) % 64]
+
     def run(self, token_id: str, key: str | None, fp: str, now: datetime,
             act: Callable[[], Response]) -> Response:
         if key is None:
             return act()
-        with self._locks[hash((token_id, key)) % 64]:
-            found = self._find(token_id, key)
+        with self.lock(token_id, key):
+            found = self.find(token_id, key)
             if found is not None:
-                return self._replay(found, fp)
+                return self.replay(found, fp)
             response = act()
             if 200 <= response.status_code < 300:
-                self.side.insert_ignore("api_idempotency", {
-                    "token_id": token_id, "idem_key": key, "fingerprint": fp,
-                    "status": response.status_code, "body": bytes(response.body).decode(),
-                    "headers": orjson.dumps(_kept(response)).decode(),
-                    "created_at": now.astimezone(UTC).isoformat()})
+                self.side.insert_ignore(*self.row(token_id, key, fp, now, response))
             return response
 
-    def _find(self, token_id: str, key: str) -> tuple[Any, ...] | None:
+    @staticmethod
+    def row(token_id: str, key: str, fp: str, now: datetime, response: Response,
+            ) -> tuple[str, dict[str, Any]]:
+        """The record of a first, successful response: (table, row)."""
+        return "api_idempotency", {
+            "token_id": token_id, "idem_key": key, "fingerprint": fp,
+            "status": response.status_code, "body": bytes(response.body).decode(),
+            "headers": orjson.dumps(_kept(response)).decode(),
+            "created_at": now.astimezone(UTC).isoformat()}
+
+    def find(self, token_id: str, key: str) -> tuple[Any, ...] | None:
         rows = self.side.query("SELECT fingerprint, status, body, headers FROM api_idempotency "
                                "WHERE token_id = ? AND idem_key = ?", (token_id, key))
         return rows[0] if rows else None
 
     @staticmethod
-    def _replay(row: tuple[Any, ...], fp: str) -> Response:
+    def replay(row: tuple[Any, ...], fp: str) -> Response:
         if row[0] != fp:
             raise Problem(422, "idempotency.key_reused", "该Idempotency-Key已用于其他请求",
                           "This Idempotency-Key was used for a different request",

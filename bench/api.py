@@ -5,7 +5,8 @@ another (httpx, asyncio), on SQLite and PostgreSQL.
 
 Measures (1) case reads, open loop at a fixed rate (default 200/s): p50/p95/p99 latency;
 (2) commands (a ``note`` on a random seeded case), closed loop with N concurrent clients:
-sustained commands/s and latency. Targets on the reference machine: read p99 < 25 ms at
+sustained commands/s and latency, and the server's CPU time per command (all its worker
+processes; a figure that other load on the machine moves far less than commands/s). Targets on the reference machine: read p99 < 25 ms at
 200/s; >= 400 commands/s. ``--hello`` first measures a trivial FastAPI endpoint (no store, no
 auth) with the same generator and server settings: the framework floor on this machine.
 """
@@ -176,12 +177,39 @@ async def commands(base: str, token: str, cases: int, clients: int, seconds: flo
             "p99_ms": round(percentile(latencies, 0.99), 2)}
 
 
-def generator(base: str, token: str, args: argparse.Namespace, out: Any) -> None:
-    """The load generator's process: a warm-up, then the read and the command runs."""
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its direct children (the workers);
+    Linux /proc only, NaN elsewhere."""
+    def used(stat: str) -> tuple[int, float]:
+        fields = stat.rsplit(")", 1)[1].split()
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        ppid, seconds = used(f.read())
+                except OSError:
+                    continue
+                if int(entry) == pid or ppid == pid:
+                    total += seconds
+    except OSError:
+        return float("nan")
+    return total
+
+
+def generator(base: str, token: str, args: argparse.Namespace, pid: int, out: Any) -> None:
+    """The load generator's process: a warm-up, then the read and the command runs. The
+    server's CPU time per command is measured too: it depends far less than commands/s on
+    what else the shared machine is running."""
     async def main() -> dict[str, Any]:
         await reads(base, token, args.cases, 50, 2)
         r = await reads(base, token, args.cases, args.rate, args.seconds)
+        before = server_cpu(pid)
         c = await commands(base, token, args.cases, args.clients, args.seconds)
+        c["server_cpu_ms"] = round(1000 * (server_cpu(pid) - before) / max(1, c["commands"]), 2)
+        c["load"] = round(os.getloadavg()[0], 2)
         return {"read": r, "command": c}
     out.put(asyncio.run(main()))
 
@@ -237,7 +265,7 @@ def run(store: str, args: argparse.Namespace) -> dict[str, Any]:
     env = {**os.environ, "CASETRAIL_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     server, base = serve("api.app:create_app", env, args.workers)
     try:
-        result = load(generator, base, token, args)
+        result = load(generator, base, token, args, server.pid)
     finally:
         server.terminate()
         server.wait(10)
@@ -269,7 +297,8 @@ def main() -> None:
         if "command" in result:
             c = result["command"]
             print(f"{store:9} {'command':10}{c['per_second']:7.1f}/s  p50 {c['p50_ms']:6.2f} ms  "
-                  f"p99 {c['p99_ms']:6.2f} ms  errors {c['errors']}  ({args.clients} clients)")
+                  f"p99 {c['p99_ms']:6.2f} ms  errors {c['errors']}  ({args.clients} clients; "
+                  f"server CPU {c['server_cpu_ms']:.2f} ms/command; load {c['load']})")
 
 
 if __name__ == "__main__":

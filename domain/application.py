@@ -171,6 +171,11 @@ class Casetrail(Application[UUID]):
 
     def _fresh_retry(self, step: Callable[[Batch], Any]) -> Result:
         """Run one command; if the organisation as last seen refuses it, look again and retry."""
+        return self.prepare(step).commit()[0]
+
+    def prepare(self, step: Callable[[Batch], Any]) -> Batch:
+        """``step`` run on a new :class:`Batch` (checked, nothing saved yet); if the organisation
+        as last seen refuses it, look again and run it once more on a fresh Batch."""
         try:
             batch = Batch(self)
             step(batch)
@@ -179,7 +184,7 @@ class Casetrail(Application[UUID]):
                 raise
             batch = Batch(self)
             step(batch)
-        return batch.commit()[0]
+        return batch
 
     def _org_may_be_stale(self) -> bool:
         """Look again now; True if the organisation changed since the last look."""
@@ -211,9 +216,9 @@ class Casetrail(Application[UUID]):
         except AggregateNotFoundError:
             return None
 
-    def _save(self, *aggregates: Any) -> list[Any]:
+    def _save(self, *aggregates: Any, **kwargs: Any) -> list[Any]:
         try:
-            return self.save(*aggregates)
+            return self.save(*aggregates, **kwargs)
         except IntegrityError:
             raise VersionConflict() from None
 
@@ -236,6 +241,10 @@ class Batch:
         if case_no not in self.cases:
             self.cases[case_no] = self.app.get_case(case_no)
         return self.cases[case_no]
+
+    def case(self, case_no: str) -> PetitionCase:
+        """The case as this batch sees it (loaded once; later commands of the batch act on it)."""
+        return self._case(case_no)
 
     def _lookup(self, case_no: str) -> CaseState | None:
         try:
@@ -297,19 +306,36 @@ class Batch:
             self._case(original).link_petition(ctx, "repeat", case_no, ctx.actor["unit"])
             self.touched.append(original)
 
-    def commit(self) -> list[Result]:
-        touched = list(dict.fromkeys(self.touched))
+    def commit(self, **save_kwargs: Any) -> list[Result]:
+        """Save every case the batch changed, in one transaction (``save_kwargs`` go to the
+        recorder, see ``domain.storage.SideRows``); one Result per case, in order."""
         try:
-            recordings = self.app._save(*(self.cases[c] for c in touched))
+            recordings = self.app._save(*self._touched_cases(), **save_kwargs)
         except VersionConflict:
-            for case_no in sorted(self.new_cases):
-                if self.app.case_state(case_no) is not None:
-                    raise DomainError("case.exists", "该信访件编号已登记",
-                                      f"Case {case_no} already exists", "case_no") from None
+            self.explain_conflict()
             raise
-        last: dict[UUID, int] = {r.domain_event.originator_id: r.notification.id
-                                 for r in recordings}
-        return [Result(c, self.cases[c].version, last.get(self.cases[c].id)) for c in touched]
+        return self.results({r.domain_event.originator_id: r.notification.id
+                             for r in recordings})
+
+    def collect_events(self) -> list[Any]:
+        """The new events of every case the batch changed, in order (for a caller that saves
+        several batches in one transaction: ``app.save(*events)``); they leave the cases."""
+        return [e for case in self._touched_cases() for e in case.collect_events()]
+
+    def results(self, positions: dict[UUID, int]) -> list[Result]:
+        """One Result per changed case, given the log position of each case's last new event."""
+        return [Result(c, self.cases[c].version, positions.get(self.cases[c].id))
+                for c in dict.fromkeys(self.touched)]
+
+    def explain_conflict(self) -> None:
+        """After the store refused the batch: ``case.exists`` if a number it registers is taken."""
+        for case_no in sorted(self.new_cases):
+            if self.app.case_state(case_no) is not None:
+                raise DomainError("case.exists", "该信访件编号已登记",
+                                  f"Case {case_no} already exists", "case_no") from None
+
+    def _touched_cases(self) -> list[PetitionCase]:
+        return [self.cases[c] for c in dict.fromkeys(self.touched)]
 
 
 from domain.periods import TZ as TZ_CN  # noqa: E402

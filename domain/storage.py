@@ -11,6 +11,7 @@ library's ``JSONTranscoder`` (``{"_type_": ..., "_data_": ...}`` for non-JSON ty
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import orjson
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.persistence import StoredEvent, Transcoder, Transcoding
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.errors import InvalidInput
 
@@ -74,6 +77,7 @@ def application_env(url: str | None = None) -> dict[str, str]:
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=path,
             SQLITE_LOCK_TIMEOUT="30",
+            APPLICATION_RECORDER_TOPIC="domain.storage:SQLiteRecorder",
         )
     elif is_postgres(url):
         c = postgres_conninfo(url)
@@ -89,6 +93,7 @@ def application_env(url: str | None = None) -> dict[str, str]:
             POSTGRES_POOL_SIZE="5",
             POSTGRES_MAX_OVERFLOW="10",
             POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="60",
+            APPLICATION_RECORDER_TOPIC="domain.storage:PostgresRecorder",
         )
     else:
         raise InvalidInput("bad_database_url", "数据库地址无效", f"Unsupported database URL {url!r}")
@@ -107,6 +112,49 @@ def ensure_postgres_schema(url: str) -> None:
         password=c["password"] or None, autocommit=True,
     ) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{c["schema"]}"')
+
+
+# --- rows written in the events' transaction ----------------------------------------------------
+# ``app.save(..., side_rows=f)``: after the events are inserted, and before the commit, ``f(ids)``
+# (the new notification ids, in the order of the events) returns ``[(table, {column: value})]``
+# to insert in the same transaction, e.g. the API's idempotency records. A unique key violated
+# by such a row rolls the whole transaction back (``IntegrityError``), like a version conflict.
+SideRows = Callable[[Sequence[int]], list[tuple[str, dict[str, Any]]]]
+
+
+class SQLiteRecorder(SQLiteApplicationRecorder):
+    """The library's recorder, plus ``side_rows`` (same file, same transaction)."""
+
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        side_rows: SideRows | None = kwargs.get("side_rows")
+        if side_rows is not None:
+            for table, row in side_rows(ids or []):
+                c.execute(f"INSERT INTO {table} ({', '.join(row)}) "
+                          f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
+        return ids
+
+
+class PostgresRecorder(PostgresApplicationRecorder):
+    """The library's recorder (table lock and all), plus ``side_rows`` (same schema, same
+    transaction: the rows are sent once the ids are known, while the table lock is held)."""
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        side_rows: SideRows | None = kwargs.get("side_rows")
+        if side_rows is not None:
+            from psycopg.sql import SQL, Identifier, Placeholder
+
+            with curs.connection.pipeline() as pipeline:
+                for table, row in side_rows(ids or []):
+                    curs.execute(SQL("INSERT INTO {}.{} ({}) VALUES ({})").format(
+                        Identifier(self.datastore.schema), Identifier(table),
+                        SQL(", ").join(map(Identifier, row)),
+                        SQL(", ").join(Placeholder() * len(row))), tuple(row.values()))
+                pipeline.sync()  # a violated key raises here, inside the transaction
+        return ids
 
 
 # --- orjson transcoder -----------------------------------------------------------------------

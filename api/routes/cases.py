@@ -13,16 +13,17 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.deps import (
-    IdempotencyKey,
-    IfMatch,
     OrjsonRoute,
     Reader,
     Services,
     ServicesDep,
+    Writing,
     check_refs,
     permit,
+    seen_as,
     snapshot,
     visible_case,
+    writing,
 )
 from api.idempotency import fingerprint
 from api.present import case_view, history_view, occurred_by, recorded_version, responsibility
@@ -38,7 +39,8 @@ from api.schemas import (
     ResponsibilityOut,
 )
 from api.visibility import CONTENT_FIELDS, listable
-from domain.application import Result
+from domain.application import Batch
+from domain.case import PetitionCase
 from projections.queries import who_held
 
 router = APIRouter(prefix="/cases", tags=["cases"], route_class=OrjsonRoute)
@@ -46,56 +48,48 @@ CaseNoPath = Annotated[str, Path(max_length=64, description="信访件编号")]
 REFS = {"mark_repeat": "original"}
 
 
-def _written(result: Result, status: int = 200) -> Response:
-    body = {"case_no": result.case_no, "version": result.version, "position": result.position}
-    headers = {"ETag": f'"{result.version}"'}
-    if status == 201:
-        headers["Location"] = f"/cases/{result.case_no}"
-    return Response(orjson.dumps(body), status_code=status, headers=headers,
-                    media_type="application/json")
-
-
-def _once(svc: Services, p: Principal, key: str | None, request: Request, body: BaseModel,
-          act: Callable[[], Response]) -> Response:
-    fp = fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
-    return svc.idempotency.run(p.token_id, key, fp, svc.core.clock(), act)
+def _fingerprint(key: str | None, request: Request, body: BaseModel) -> str | None:
+    if key is None:
+        return None
+    return fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
 
 
 @router.post("", status_code=201, response_model=CommandOut, summary="登记 register a case")
-def register(body: RegisterIn, svc: ServicesDep, p: Annotated[Principal, permit("register")], key: IdempotencyKey,
+def register(body: RegisterIn, w: Annotated[Writing, writing("register", versioned=False)],
              request: Request) -> Response:
+    svc, p = w.svc, w.p
 
-    def act() -> Response:
+    def step(batch: Batch) -> None:
         check_refs(svc, p, "repeat_of", body.repeat_of)
         check_refs(svc, p, "bypass_of", body.bypass_of)
-        result = svc.core.register_case(p.actor(), body.occurred_at, body.case_no,
-                                        **body.fields())
-        return _written(result, 201)
-    return _once(svc, p, key, request, body, act)
+        batch.register(p.actor(), body.occurred_at, body.case_no, **body.fields())
+    return svc.writer.run(p.token_id, w.key, _fingerprint(w.key, request, body), step, 201)
 
 
-def _guard(svc: Services, p: Principal, case_no: str, name: str, args: dict[str, Any]) -> None:
-    seen = visible_case(svc, p, case_no)
+def _guard(svc: Services, p: Principal, case: PetitionCase, case_no: str, name: str,
+           args: dict[str, Any]) -> None:
+    """The caller must see the case (else the 404 of a missing case) and what it names."""
+    _, lens = seen_as(svc, p, case_no, case.facts)
     if name in REFS:
         check_refs(svc, p, REFS[name], args.get(REFS[name]))
-    if seen.lens.walled and name == "correct" and args.get("field") in CONTENT_FIELDS:
+    if lens.walled and name == "correct" and args.get("field") in CONTENT_FIELDS:
         raise Problem(403, "confidential.forbidden", "无权更正检举控告内容",
                       "This caller may not change the accusation's protected fields", "field")
 
 
 def _command_endpoint(name: str, model: type[BaseModel]) -> Callable[..., Response]:
-    def endpoint(case_no: CaseNoPath, body: Any, svc: ServicesDep, p: Any,
-                 expected: IfMatch, key: IdempotencyKey, request: Request) -> Response:
+    def endpoint(case_no: CaseNoPath, body: Any, w: Any, request: Request) -> Response:
         args = body.model_dump(exclude_unset=True, exclude={"occurred_at"})
+        svc, p = w.svc, w.p
 
-        def act() -> Response:
-            _guard(svc, p, case_no, name, args)
-            return _written(svc.core.execute(case_no, name, p.actor(), body.occurred_at,
-                                             expected, **args))
-        return _once(svc, p, key, request, body, act)
+        def step(batch: Batch) -> None:
+            # one load of the case serves the visibility check and the command
+            _guard(svc, p, batch.case(case_no), case_no, name, args)
+            batch.execute(case_no, name, p.actor(), body.occurred_at, w.expected, **args)
+        return svc.writer.run(p.token_id, w.key, _fingerprint(w.key, request, body), step)
 
     endpoint.__annotations__ = {**endpoint.__annotations__, "body": model,
-                                "p": Annotated[Principal, permit(name)]}
+                                "w": Annotated[Writing, writing(name)]}
     endpoint.__name__ = name
     return endpoint
 

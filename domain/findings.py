@@ -15,8 +15,10 @@ with ``casetrail:FindingReview`` and ``casetrail:Proposal``, so case projections
 """
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,8 +55,9 @@ def load_histories(app: Casetrail, end: int | None = None) -> dict[str, list[Fac
     """Every case's full history (all fields), read once from the log, by case number."""
     if end is None:
         end = app.recorder.max_notification_id() or 0
-    out = {str(facts[0].data["case_no"]): facts
-           for _, facts in read_cases(app.database_url, app.mapper, end)}
+    with _no_gc():
+        out = {str(facts[0].data["case_no"]): facts
+               for _, facts in read_cases(app.database_url, app.mapper, end)}
     return dict(sorted(out.items()))
 
 
@@ -158,8 +161,22 @@ _SHARED: list[Any] = []  # what forked workers need, handed over by the parent
 def _evaluate_part(index: FindingsIndex, url: str, mapper: Any, end: int, part: int,
                    parts: int) -> dict[str, Evaluation]:
     org, as_of, thresholds, sense = index.org, index.as_of, index.thresholds, index.sense
-    return {str(facts[0].data["case_no"]): evaluate(facts, org, as_of, thresholds, sense)
-            for _, facts in read_cases(url, mapper, end, part, parts)}
+    with _no_gc():  # acyclic data, tens of thousands of results kept: no cycle to collect
+        return {str(facts[0].data["case_no"]): evaluate(facts, org, as_of, thresholds, sense)
+                for _, facts in read_cases(url, mapper, end, part, parts)}
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cycle collector off while a large acyclic structure is built (it would otherwise
+    rescan every object kept so far, again and again); restored as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _evaluate_store_slice(part: int) -> dict[str, Evaluation]:

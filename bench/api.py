@@ -1,7 +1,7 @@
 """API throughput and latency on loopback: a uvicorn server in one process, a load generator in
 another (httpx, asyncio), on SQLite and PostgreSQL.
 
-    python bench/api.py --store sqlite --store postgres --seconds 10 [--workers 2] [--hello]
+    python bench/api.py --store sqlite --store postgres --seconds 10 [--workers 2] [--hello] [--wrk]
 
 Measures (1) case reads, open loop at a fixed rate (default 200/s): p50/p95/p99 latency;
 (2) commands (a ``note`` on a random seeded case), closed loop with N concurrent clients:
@@ -199,6 +199,48 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+WRK_SCRIPT = r"""
+local token, cases, n = os.getenv("BENCH_TOKEN"), tonumber(os.getenv("BENCH_CASES")), 0
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  n = n + 1
+  local headers = {["Authorization"] = "Bearer " .. token,
+                   ["Content-Type"] = "application/json",
+                   ["Idempotency-Key"] = string.format("%x-%x-%d", math.random(0, 2^30),
+                                                       math.random(0, 2^30), n)}
+  return wrk.format("POST", string.format("/cases/B%06d/note", math.random(0, cases - 1)),
+                    headers, '{"text":"bench"}')
+end
+"""
+
+
+def commands_wrk(base: str, token: str, args: argparse.Namespace, pid: int) -> dict[str, Any]:
+    """The command run with wrk (C, one thread) as the load generator: it leaves the server
+    nearly all of a core that the Python generator would take."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_SCRIPT)
+    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_CASES": str(args.cases)}
+    before = server_cpu(pid)
+    out = subprocess.run(["wrk", "-t1", f"-c{args.clients}", f"-d{int(args.seconds)}s",
+                          "--latency", "-s", f.name, base], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    os.unlink(f.name)
+    total = int(out.split(" requests in ")[0].split()[-1])
+    seconds = float(out.split(" requests in ")[1].split(",")[0].rstrip("s"))
+    bad = int(out.split("Non-2xx or 3xx responses:")[1].split()[0]) if "Non-2xx" in out else 0
+
+    def ms(label: str) -> float:
+        text = out.split(f"{label}%")[1].split()[0]
+        value = float(text.rstrip("msu"))
+        return value * 1000 if text.endswith("s") and not text.endswith(("ms", "us")) else (
+            value / 1000 if text.endswith("us") else value)
+
+    return {"commands": total, "per_second": round((total - bad) / seconds, 1),
+            "errors": {"non-2xx": bad}, "p50_ms": ms("50"), "p99_ms": ms("99"),
+            "server_cpu_ms": round(1000 * (server_cpu(pid) - before) / max(1, total), 2),
+            "load": round(os.getloadavg()[0], 2)}
+
+
 def generator(base: str, token: str, args: argparse.Namespace, pid: int, out: Any) -> None:
     """The load generator's process: a warm-up, then the read and the command runs. The
     server's CPU time per command is measured too: it depends far less than commands/s on
@@ -206,6 +248,8 @@ def generator(base: str, token: str, args: argparse.Namespace, pid: int, out: An
     async def main() -> dict[str, Any]:
         await reads(base, token, args.cases, 50, 2)
         r = await reads(base, token, args.cases, args.rate, args.seconds)
+        if args.wrk:
+            return {"read": r}
         before = server_cpu(pid)
         c = await commands(base, token, args.cases, args.clients, args.seconds)
         c["server_cpu_ms"] = round(1000 * (server_cpu(pid) - before) / max(1, c["commands"]), 2)
@@ -266,6 +310,8 @@ def run(store: str, args: argparse.Namespace) -> dict[str, Any]:
     server, base = serve("api.app:create_app", env, args.workers)
     try:
         result = load(generator, base, token, args, server.pid)
+        if args.wrk:
+            result["command"] = commands_wrk(base, token, args, server.pid)
     finally:
         server.terminate()
         server.wait(10)
@@ -285,6 +331,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1000, help="cases seeded")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--hello", action="store_true", help="also measure a trivial endpoint")
+    parser.add_argument("--wrk", action="store_true",
+                        help="commands driven by wrk (apt install wrk) instead of Python")
     args = parser.parse_args()
     print(f"uptime: {os.getloadavg()}  cpus: {os.cpu_count()}  workers: {args.workers}")
     runs = ([run_hello(args)] if args.hello else []) + [

@@ -3,8 +3,8 @@ mapping and the routes. ``casetrail serve`` runs it with uvicorn; interactive do
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,7 +20,7 @@ from api.routes import admin, cases, dossiers, findings, io, org, queries
 from api.sidestore import SideStore
 from domain.application import Casetrail
 from domain.rules import access_records_from_log
-from domain.storage import database_url, is_postgres, postgres_conninfo
+from domain.storage import database_url, ddl_lock
 
 BODY_LIMIT = 256 * 1024
 IMPORT_LIMIT = 64 * 1024 * 1024
@@ -29,7 +29,7 @@ IMPORT_LIMIT = 64 * 1024 * 1024
 def build_services(url: str | None = None, clock: Callable[[], Any] | None = None,
                    core: Casetrail | None = None) -> Services:
     if core is None:
-        with _startup_lock(database_url(url)):
+        with ddl_lock(database_url(url)):
             core = Casetrail(url, clock=clock)
     side = SideStore(core.database_url)
     index = CaseIndex(core)
@@ -39,26 +39,6 @@ def build_services(url: str | None = None, clock: Callable[[], Any] | None = Non
     core.access_records = lambda: access_records_from_log(_all_entries(access))  # type: ignore[attr-defined]
     return Services(core, side, TokenStore(side), access, Idempotency(side), index,
                     ReadModels(core))
-
-
-@contextmanager
-def _startup_lock(url: str) -> Iterator[None]:
-    """Worker processes (``casetrail serve --workers N``) start together; on PostgreSQL the
-    library's table creation (``CREATE OR REPLACE FUNCTION``…) fails with "tuple concurrently
-    updated" when two run it at once, so they take turns."""
-    if not is_postgres(url):
-        yield
-        return
-    import psycopg
-
-    c = postgres_conninfo(url)
-    with psycopg.connect(host=c["host"], port=c["port"], dbname=c["dbname"], user=c["user"],
-                         password=c["password"] or None, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(424243)")
-        try:
-            yield
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(424243)")
 
 
 def _all_entries(access: AccessLog) -> list[Any]:

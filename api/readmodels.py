@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from domain.application import Casetrail
+from domain.storage import ddl_lock
 
 T = TypeVar("T")
 
@@ -30,20 +31,23 @@ class ReadModels:
     def run(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``query(db, *args)`` on read models that include every event recorded so far."""
         with self._lock:
-            if self._runner is None:
-                from projections.runner import Runner
-
-                self._runner = Runner(self.core)
+            self._runner_started()
             self._runner.catch_up()
             return query(self._runner.db, *args, **kwargs)
 
     def catch_up(self) -> int:
         with self._lock:
-            if self._runner is None:
-                from projections.runner import Runner
-
-                self._runner = Runner(self.core)
+            self._runner_started()
             return int(self._runner.catch_up())
+
+    def _runner_started(self) -> None:
+        """The runner, created on first use; its tables are created under the store's DDL lock
+        (several worker processes make their first query at the same moment)."""
+        if self._runner is None:
+            from projections.runner import Runner
+
+            with ddl_lock(self.core.database_url):
+                self._runner = Runner(self.core)
 
     def close(self) -> None:
         with self._lock:

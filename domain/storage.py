@@ -11,7 +11,8 @@ library's ``JSONTranscoder`` (``{"_type_": ..., "_data_": ...}`` for non-JSON ty
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -251,3 +252,25 @@ class OrjsonTranscoder(Transcoder):
         if type(o) is list:
             return [self._restore(v) if type(v) is dict or type(v) is list else v for v in o]
         return o
+
+
+@contextmanager
+def ddl_lock(url: str) -> Iterator[None]:
+    """Processes that create tables at the same moment take turns (PostgreSQL; a no-op on
+    SQLite, whose writers already do). Worker processes (``casetrail serve --workers N``) start
+    together: the library's table creation (``CREATE OR REPLACE FUNCTION``…) fails with "tuple
+    concurrently updated", and two ``CREATE TABLE IF NOT EXISTS`` of the read models with a
+    duplicate-key error, when they run at once."""
+    if not is_postgres(url):
+        yield
+        return
+    import psycopg
+
+    c = postgres_conninfo(url)
+    with psycopg.connect(host=c["host"], port=c["port"], dbname=c["dbname"], user=c["user"],
+                         password=c["password"] or None, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(424243)")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(424243)")

@@ -41,36 +41,35 @@ def case_topics() -> dict[str, str]:
     return dict(CASE_TOPICS)
 
 
-class _Store:
-    """A read-only connection and the SQL of one slice of the id space."""
+class CasePages:
+    """Pages of (case id, version, topic, state) of one slice of the id space, in primary-key
+    order, up to log position ``end``; a page ends on a case boundary (a case is never split
+    between two pages). ``conn`` is an open sqlite3 or psycopg connection to the store
+    (``schema``: the PostgreSQL schema). Shared by the findings and the rebuild."""
 
-    def __init__(self, url: str, end: int, part: int, parts: int) -> None:
-        self.pg = is_postgres(url)
-        lo = _bound(self.pg, part, parts, -1) if part else None
-        hi = _bound(self.pg, part + 1, parts, 0) if part + 1 < parts else None
-        upper = " AND originator_id < {}" if hi else ""
-        if self.pg:
-            import psycopg
-
-            c = postgres_conninfo(url)
-            self.conn: Any = psycopg.connect(
-                host=c["host"], port=c["port"], dbname=c["dbname"], user=c["user"],
-                password=c["password"] or None, autocommit=True)
-            self.sql = (f'SELECT originator_id::text, originator_version, topic, state FROM '
-                        f'"{c["schema"]}".casetrail_events WHERE originator_id > %s::uuid AND '
-                        f'notification_id <= %s{upper.format("%s::uuid")} '
-                        f'ORDER BY originator_id, originator_version LIMIT %s')
+    def __init__(self, conn: Any, pg: bool, schema: str, end: int, part: int = 0,
+                 parts: int = 1) -> None:
+        self.conn, self.pg, self.end = conn, pg, end
+        lo = _bound(pg, part, parts, -1) if part else None
+        hi = _bound(pg, part + 1, parts, 0) if part + 1 < parts else None
+        if pg:
+            # ORDER BY the table's column (not the text output of the same name): the primary
+            # key's order, no sort
+            self.sql = (f'SELECT e.originator_id::text, originator_version, topic, state FROM '
+                        f'"{schema}".casetrail_events e WHERE e.originator_id > %s::uuid AND '
+                        f'notification_id <= %s'
+                        f'{" AND e.originator_id < %s::uuid" if hi else ""} '
+                        f'ORDER BY e.originator_id, e.originator_version LIMIT %s')
             self.first = lo or "00000000-0000-0000-0000-000000000000"
         else:
-            self.conn = sqlite3.connect(sqlite_path(url), check_same_thread=False, timeout=30)
             self.sql = ("SELECT originator_id, originator_version, topic, state FROM "
-                        "stored_events WHERE originator_id > ? AND rowid <= ?"
-                        f"{upper.format('?')} ORDER BY originator_id, originator_version LIMIT ?")
+                        f"stored_events WHERE originator_id > ? AND rowid <= ?"
+                        f"{' AND originator_id < ?' if hi else ''} "
+                        "ORDER BY originator_id, originator_version LIMIT ?")
             self.first = lo or ""
-        self.end, self.hi = end, ((hi,) if hi else ())
+        self.hi = (hi,) if hi else ()
 
     def pages(self) -> Iterator[list[tuple[Any, ...]]]:
-        """Pages of (case id, version, topic, state); a case is never split between pages."""
         after, limit = self.first, PAGE
         while True:
             rows = self.conn.execute(self.sql, (after, self.end, *self.hi, limit)).fetchall()
@@ -88,12 +87,22 @@ class _Store:
             yield rows[:cut]
             after, limit = rows[cut - 1][0], PAGE
 
-    def close(self) -> None:
-        self.conn.close()
+
+def _connect(url: str) -> tuple[Any, bool, str]:
+    """A read-only use connection to the store: (connection, is PostgreSQL, schema)."""
+    if is_postgres(url):
+        import psycopg
+
+        c = postgres_conninfo(url)
+        return psycopg.connect(host=c["host"], port=c["port"], dbname=c["dbname"],
+                               user=c["user"], password=c["password"] or None,
+                               autocommit=True), True, c["schema"]
+    return sqlite3.connect(sqlite_path(url), check_same_thread=False, timeout=30), False, ""
 
 
 def _bound(pg: bool, part: int, parts: int, delta: int) -> str:
-    """The id at ``part/parts`` of the id space, plus ``delta``, as the store spells it."""
+    """The id at ``part/parts`` of the (uniform) id space, plus ``delta``, as the store
+    spells it."""
     n = (part << 128) // parts + delta
     return str(UUID(int=n)) if pg else f"{n:032x}"
 
@@ -176,9 +185,9 @@ def read_cases(url: str, mapper: Any, end: int, part: int = 0,
     skipped."""
     kinds = case_topics()
     decode = decoder(mapper)
-    store = _Store(url, end, part, parts)
+    conn, pg, schema = _connect(url)
     try:
-        for page in store.pages():
+        for page in CasePages(conn, pg, schema, end, part, parts).pages():
             current, facts = None, []  # type: ignore[var-annotated]
             for oid, version, topic, state in page:
                 kind = kinds.get(topic)
@@ -192,4 +201,4 @@ def read_cases(url: str, mapper: Any, end: int, part: int = 0,
             if facts:
                 yield current, facts  # type: ignore[misc]
     finally:
-        store.close()
+        conn.close()

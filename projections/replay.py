@@ -45,6 +45,7 @@ from uuid import UUID
 import orjson
 
 from domain.application import ORG_TOPICS, Casetrail
+from domain.logread import CasePages
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR, TZ, HolidayCalendar
 from domain.storage import OrjsonTranscoder, sqlite_path
@@ -56,7 +57,6 @@ from projections.schema import DERIVED, TABLES, ViewDB
 NAME = "casetrail_views"
 OCCURRED = b'"occurred_at":{"_type_":"datetime_iso","_data_":"'  # orjson's spelling, no spaces
 REBUILDING = "casetrail_views:rebuilding"
-PAGE = 20000  # events read per query
 FLUSH = 60000  # rows per write transaction
 
 
@@ -143,54 +143,8 @@ def _decoder(app: Casetrail) -> Callable[[str, int, str, bytes], Any]:
     return fast if plain else slow
 
 
-class _Source:
-    """Pages of (case id, version, topic, state) in primary-key order, up to a log position;
-    a page ends on a case boundary (a case is never split between two pages)."""
-
-    def __init__(self, db: ViewDB, end: int, part: int = 0, parts: int = 1) -> None:
-        self.db, self.end = db, end
-        lo, hi = (_bound(db.pg, part, parts, -1) if part else None,
-                  _bound(db.pg, part + 1, parts, 0) if part + 1 < parts else None)
-        if db.pg:
-            # ORDER BY the table's column (not the text output of the same name): the primary
-            # key's order, no sort
-            self.sql = (f'SELECT e.originator_id::text, originator_version, topic, state FROM '
-                        f'"{db.schema}".casetrail_events e WHERE e.originator_id > %s::uuid AND '
-                        f'notification_id <= %s'
-                        f'{" AND e.originator_id < %s::uuid" if hi else ""} '
-                        f'ORDER BY e.originator_id, e.originator_version LIMIT %s')
-            self.first = lo or "00000000-0000-0000-0000-000000000000"
-        else:
-            self.sql = ("SELECT originator_id, originator_version, topic, state FROM "
-                        f"stored_events WHERE originator_id > ? AND rowid <= ?"
-                        f"{' AND originator_id < ?' if hi else ''} "
-                        "ORDER BY originator_id, originator_version LIMIT ?")
-            self.first = lo or ""
-        self.hi = (hi,) if hi else ()
-
-    def pages(self) -> Any:
-        after, limit = self.first, PAGE
-        while True:
-            rows = self.db.conn.execute(self.sql, (after, self.end, *self.hi, limit)).fetchall()
-            if len(rows) < limit:
-                if rows:
-                    yield rows
-                return
-            last = rows[-1][0]
-            cut = len(rows)
-            while cut and rows[cut - 1][0] == last:
-                cut -= 1
-            if cut == 0:  # one case longer than a page: read it whole
-                limit *= 2
-                continue
-            yield rows[:cut]
-            after, limit = rows[cut - 1][0], PAGE
-
-
-def _bound(pg: bool, part: int, parts: int, delta: int) -> str:
-    """The id at ``part/parts`` of the (uniform) id space, plus ``delta``, as the store spells it."""
-    n = (part << 128) // parts + delta
-    return str(UUID(int=n)) if pg else f"{n:032x}"
+def _source(db: ViewDB, end: int, part: int = 0, parts: int = 1) -> CasePages:
+    return CasePages(db.conn, db.pg, db.schema, end, part, parts)
 
 
 class _Writer(threading.Thread):
@@ -387,7 +341,7 @@ def _load(app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar, 
         writer = _Writer(db, inline=not db.pg)  # SQLite: no GIL ping-pong with a thread
         writer.start()
         try:
-            return _cases(app, _Source(reader, end, part, parts), index, calendar,
+            return _cases(app, _source(reader, end, part, parts), index, calendar,
                           writer, progress)
         finally:
             writer.finish()
@@ -418,11 +372,11 @@ def _scratch(path: str) -> ViewDB:
     return db
 
 
-def _cases(app: Casetrail, source: _Source, index: OrgIndex, calendar: HolidayCalendar,
+def _cases(app: Casetrail, source: CasePages, index: OrgIndex, calendar: HolidayCalendar,
            writer: _Writer, progress: Callable[[int], None] | None) -> int:
     decode = _decoder(app)
     kinds = CASE_TOPICS
-    pg = source.db.pg
+    pg = source.pg
     out: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DERIVED}
     pending, done = 0, 0
     # PostgreSQL: the next page is queried while this one is derived (the driver waits for the

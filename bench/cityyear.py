@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.demo import build_city_spec, generate_cases  # noqa: E402
+from api.demo import SimClock, build_city_spec, generate_cases  # noqa: E402
 from domain.application import Casetrail  # noqa: E402
 from domain.periods import TZ  # noqa: E402
 from domain.storage import is_postgres, postgres_conninfo, sqlite_path  # noqa: E402
@@ -44,8 +44,10 @@ def reset_store(url: str) -> None:
 def generate(url: str, cases: int, seed: int = 7, year: int = 2025,
              batch_size: int = 400) -> dict:
     reset_store(url)
-    now = datetime(year + 1, 3, 1, 9, tzinfo=TZ)
-    app = Casetrail(url, clock=lambda: now)
+    # each act is recorded minutes to hours after it happened, as in the demo (a fixed clock
+    # would make every act of the year a back-filled one, recorded months late)
+    clock = SimClock(datetime(year + 1, 3, 1, 9, tzinfo=TZ))
+    app = Casetrail(url, clock=clock)
     try:
         spec = build_city_spec(seed)
         app.load_organisation(spec)

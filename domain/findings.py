@@ -144,6 +144,20 @@ class FindingsIndex:
         self.cases = dict(sorted(self.cases.items()))
         return self
 
+    def build_from_model(self, app: Casetrail, workers: int | None = None) -> FindingsIndex:
+        """The same result as :meth:`build_from_store`, from the findings read model
+        (:mod:`projections.findings_model`) brought up to the end of the log first: only the
+        cases it has not settled as of this moment are read and evaluated from the log. Falls
+        back to :meth:`build_from_store` when the model cannot serve."""
+        from projections import findings_model
+
+        findings_model.try_catch_up(app, workers=workers)
+        cases = findings_model.evaluations(app, self.org, self.as_of, self.thresholds, self.sense)
+        if cases is None:
+            return self.build_from_store(app, workers=workers)
+        self.cases = dict(sorted(cases.items()))
+        return self
+
     def findings(self, query: Query | None = None) -> list[Finding]:
         query = query or Query()
         cases = [query.case_no] if query.case_no else sorted(self.cases)
@@ -207,7 +221,7 @@ def list_findings(app: Casetrail, as_of: datetime, query: Query | None = None,
     if query.case_no:
         index.build({query.case_no: app.history(query.case_no)})
     else:
-        index.build_from_store(app, workers=workers)
+        index.build_from_model(app, workers=workers)
     found = index.findings(query)
     if access_records is None:
         source = getattr(app, "access_records", None)

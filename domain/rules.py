@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.case_state import Fact, effective_facts
 from domain.organisation import OrgDirectory
-from domain.periods import CALENDAR, Deadline, HolidayCalendar, local_date
+from domain.periods import CALENDAR, TZ, Deadline, HolidayCalendar, local_date
 from domain.policy import UnknownPolicy, compute_due, policy_for
 from projections.clocks import Clock, clocks_of, status_at, trace
 from projections.responsibility import OrgIndex, Segment, segment_at, segments, spans_of
@@ -208,9 +208,30 @@ class ProvisionalBreach:
 
 
 @dataclass(frozen=True)
+class Term:
+    """How a finding depends on the as-of moment once every act of its case has happened.
+
+    A finding is listed as of ``as_of`` when ``at <= as_of`` and, if it has a term,
+    ``since <= as_of`` (``since < as_of`` when ``strict``). ``days`` says how its day count runs
+    on: ``"local"`` whole local days after the last day ``base`` (a date), ``"delta"`` whole
+    24-hour days after the instant ``base``; ``detail`` is then its text with a NUL character
+    where the count goes. See :func:`settle`."""
+
+    since: datetime
+    strict: bool = False
+    days: str | None = None
+    base: date | datetime | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class Evaluation:
     findings: list[Finding]
     provisional: list[ProvisionalBreach]
+    # finding id -> how it depends on the as-of moment (only those that do beyond ``at``), and
+    # for each provisional breach the moment from which it is listed (None: always)
+    terms: Mapping[str, Term] = field(default_factory=dict, compare=False)
+    provisional_since: tuple[datetime | None, ...] = field(default=(), compare=False)
 
 
 def finding_id(rule: str, case_no: str, key: str) -> str:
@@ -333,34 +354,67 @@ def evaluate(facts: list[Fact], org: OrgDirectory, as_of: datetime,
     if sense == "recorded":
         facts = [f for f in facts if f.recorded_at <= as_of]
     out: list[Finding] = []
-    provisional: list[ProvisionalBreach] = []
+    provisional: list[tuple[ProvisionalBreach, datetime | None]] = []
+    terms: dict[str, Term] = {}
     state, steps = trace(known)
     _LAST.traced = (known, state, steps)
     clocks = clocks_of(steps, calendar)
     # each rule below is skipped when the case has none of the acts it reads (it would find
     # nothing): most cases have only a few kinds of act
     kinds = {f.kind for f in known}
-    out += _clock_findings(known, clocks, org, as_of, provisional)
+    out += _clock_findings(known, clocks, org, as_of, provisional, terms)
     if any(c.step in PURSUED for c in clocks):
         out += _not_pursued(known, clocks, org, as_of, thresholds)
     if "Received" in kinds or not known[0].data["at_petition_bureau"]:
-        out += _acceptance(known, org, as_of, calendar, provisional)
+        out += _acceptance(known, org, as_of, calendar, provisional, terms)
     if "ExtensionGranted" in kinds:
-        out += _extensions(known, org, as_of, thresholds)
+        out += _extensions(known, org, as_of, thresholds, terms)
     if "ReplyIssued" in kinds or "AcceptanceRefused" in kinds:
         out += _replies_and_refusals(known, org)
     if "ReplyIssued" in kinds or "ReviewOpinionIssued" in kinds:
-        out += _unserved(known, org, as_of, thresholds)
-    out += _backfill(known, facts, org, as_of, thresholds)
+        out += _unserved(known, org, as_of, thresholds, terms)
+    out += _backfill(known, facts, org, as_of, thresholds, terms)
     if "Transferred" in kinds:
         out += _bounces(known, org, thresholds)
     if "SupervisionIssued" in kinds:
         out += _supervision(known, org, thresholds)
     out += _bypass(known, org)
     if "ReplyServed" in kinds or "ReviewOpinionServed" in kinds:
-        out += _execution(known, org, as_of, thresholds)
+        out += _execution(known, org, as_of, thresholds, terms)
     found = sorted((f for f in out if f.at <= as_of), key=lambda f: (f.at, f.rule, f.id))
-    return Evaluation(found, sorted(provisional, key=lambda p: (p.last_day, p.step, p.rule)))
+    listed = sorted(provisional, key=lambda p: (p[0].last_day, p[0].step, p[0].rule))
+    return Evaluation(found, [p for p, _ in listed],
+                      {f.id: terms[f.id] for f in found if f.id in terms},
+                      tuple(since for _, since in listed))
+
+
+# The as-of moment beyond every act: a case evaluated as of FAR lists every finding its history
+# will ever give, each with its :class:`Term`, and :func:`settle` then gives the evaluation as of
+# any moment at or after the case's last act (projections.findings_model keeps these).
+FAR = datetime(9000, 1, 1, tzinfo=TZ)
+
+
+def settle(evaluation: Evaluation, as_of: datetime) -> Evaluation:
+    """``evaluate(facts, org, as_of)`` from ``evaluate(facts, org, FAR)``, for an ``as_of`` at or
+    after the business time of every fact (and their recording time, in the recorded sense):
+    the same history then, so only the findings' presence and day counts move with ``as_of``."""
+    found = []
+    for f in evaluation.findings:
+        if f.at > as_of:
+            continue
+        t = evaluation.terms.get(f.id)
+        if t is not None:
+            if as_of < t.since or (t.strict and as_of == t.since):
+                continue
+            if t.days is not None:
+                days = ((local_date(as_of) - t.base).days if t.days == "local"  # type: ignore[operator]
+                        else (as_of - t.base).days)  # type: ignore[operator]
+                f = replace(f, days=days, detail=f.detail if t.detail is None
+                            else t.detail.replace("\x00", str(days)))
+        found.append(f)
+    since = evaluation.provisional_since or (None,) * len(evaluation.provisional)
+    return Evaluation(found, [p for p, s in zip(evaluation.provisional, since, strict=True)
+                              if s is None or s <= as_of])
 
 
 def evaluate_case(facts: list[Fact], org: OrgDirectory, as_of: datetime,
@@ -382,7 +436,8 @@ def _clock_evidence(facts: list[Fact], clock: Clock) -> list[int]:
 
 
 def _clock_findings(facts: list[Fact], clocks: list[Clock], org: OrgDirectory, as_of: datetime,
-                    provisional: list[ProvisionalBreach]) -> list[Finding]:
+                    provisional: list[tuple[ProvisionalBreach, datetime | None]],
+                    terms: dict[str, Term]) -> list[Finding]:
     out = []
     case_no = str(facts[0].data["case_no"])
     for clock in clocks:
@@ -397,16 +452,23 @@ def _clock_findings(facts: list[Fact], clocks: list[Clock], org: OrgDirectory, a
             continue
         rule = rules[0] if overdue else rules[1]
         if deadline.provisional:
-            provisional.append(ProvisionalBreach(
+            provisional.append((ProvisionalBreach(
                 case_no, clock.step, rule, clock.unit, deadline.last_day.isoformat(),
-                deadline.calendar_version, "would_be_overdue" if overdue else "would_be_late"))
+                deadline.calendar_version, "would_be_overdue" if overdue else "would_be_late"),
+                deadline.due_at if overdue else None))
             continue
         days = (local_date(as_of) - deadline.last_day).days if overdue else clock.days_late()
         what = "逾期" if overdue else "超期"
-        detail = (f"{STEP_ZH.get(clock.step, clock.step)}期限 {deadline.last_day.isoformat()}，{what}{days}日"
-                  f"（{clock.policy_version}，{deadline.calendar_version}）")
-        out.append(_finding(rule, facts, org, deadline.due_at, clock.key,
-                            _clock_evidence(facts, clock), detail, days=days, unit=clock.unit))
+
+        def text(n: object) -> str:
+            return (f"{STEP_ZH.get(clock.step, clock.step)}期限 {deadline.last_day.isoformat()}，"
+                    f"{what}{n}日（{clock.policy_version}，{deadline.calendar_version}）")
+
+        found = _finding(rule, facts, org, deadline.due_at, clock.key,
+                         _clock_evidence(facts, clock), text(days), days=days, unit=clock.unit)
+        if overdue:
+            terms[found.id] = Term(found.at, False, "local", deadline.last_day, text("\x00"))
+        out.append(found)
     return out
 
 
@@ -464,7 +526,9 @@ DECISIONS = frozenset({"Accepted", "AcceptanceRefused", "RoutedOut", "RoutedToOr
 
 
 def _acceptance(facts: list[Fact], org: OrgDirectory, as_of: datetime,
-                calendar: HolidayCalendar, provisional: list[ProvisionalBreach]) -> list[Finding]:
+                calendar: HolidayCalendar,
+                provisional: list[tuple[ProvisionalBreach, datetime | None]],
+                terms: dict[str, Term]) -> list[Finding]:
     """Whether to accept is decided within the notice period from receipt (arts. 23, 44)."""
     out = []
     receipt: Fact | None = None
@@ -474,16 +538,17 @@ def _acceptance(facts: list[Fact], org: OrgDirectory, as_of: datetime,
         elif f.kind == "ObjectionResolved" and f.data.get("resolution") == "upheld":
             receipt = None
         elif f.kind in DECISIONS and receipt is not None:
-            out += _acceptance_check(facts, org, receipt, f, calendar, provisional)
+            out += _acceptance_check(facts, org, receipt, f, calendar, provisional, terms)
             receipt = None
     if receipt is not None:
-        out += _acceptance_check(facts, org, receipt, None, calendar, provisional, as_of)
+        out += _acceptance_check(facts, org, receipt, None, calendar, provisional, terms, as_of)
     return out
 
 
 def _acceptance_check(facts: list[Fact], org: OrgDirectory, receipt: Fact, decision: Fact | None,
-                      calendar: HolidayCalendar, provisional: list[ProvisionalBreach],
-                      as_of: datetime | None = None) -> list[Finding]:
+                      calendar: HolidayCalendar,
+                      provisional: list[tuple[ProvisionalBreach, datetime | None]],
+                      terms: dict[str, Term], as_of: datetime | None = None) -> list[Finding]:
     start = local_date(receipt.occurred_at)
     deadline = _receipt_deadline(start, calendar)
     if deadline is None:
@@ -496,16 +561,24 @@ def _acceptance_check(facts: list[Fact], org: OrgDirectory, receipt: Fact, decis
     unit = receipt.data.get("registering_unit") if receipt.kind == "Registered" else \
         holder_at(facts, receipt.occurred_at)
     if deadline.provisional:
-        provisional.append(ProvisionalBreach(
+        provisional.append((ProvisionalBreach(
             str(facts[0].data["case_no"]), "acceptance", rule, unit,
             deadline.last_day.isoformat(), deadline.calendar_version,
-            "would_be_late" if decision else "would_be_overdue"))
+            "would_be_late" if decision else "would_be_overdue"),
+            None if decision else deadline.due_at))
         return []
     days = (local_date(done_at) - deadline.last_day).days
     evidence = [receipt.version] + ([decision.version] if decision else [])
-    return [_finding(rule, facts, org, deadline.due_at, f"receipt:{receipt.version}", evidence,
-                     f"签收后应于{deadline.last_day.isoformat()}前决定是否受理，"
-                     f"{'超期' if decision else '逾期'}{days}日", days=days, unit=unit)]
+
+    def text(n: object) -> str:
+        return (f"签收后应于{deadline.last_day.isoformat()}前决定是否受理，"  # type: ignore[union-attr]
+                f"{'超期' if decision else '逾期'}{n}日")
+
+    found = _finding(rule, facts, org, deadline.due_at, f"receipt:{receipt.version}", evidence,
+                     text(days), days=days, unit=unit)
+    if decision is None:
+        terms[found.id] = Term(found.at, False, "local", deadline.last_day, text("\x00"))
+    return [found]
 
 
 _RECEIPT_DUE: dict[tuple[HolidayCalendar, date], Deadline | None] = {}
@@ -527,7 +600,7 @@ def _receipt_deadline(start: date, calendar: HolidayCalendar) -> Deadline | None
 
 
 def _extensions(facts: list[Fact], org: OrgDirectory, as_of: datetime,
-                t: Thresholds) -> list[Finding]:
+                t: Thresholds, terms: dict[str, Term]) -> list[Finding]:
     out, total = [], 0
     for f in facts:
         if f.kind != "ExtensionGranted":
@@ -547,6 +620,7 @@ def _extensions(facts: list[Fact], org: OrgDirectory, as_of: datetime,
             if not told and as_of > limit:
                 out.append(_finding("EXT-NOT-TOLD", facts, org, limit, str(f.version),
                                     [f.version], "延期后未在规定时间内告知信访人"))
+                terms[out[-1].id] = Term(limit, strict=True)
     return out
 
 
@@ -568,7 +642,7 @@ def _replies_and_refusals(facts: list[Fact], org: OrgDirectory) -> list[Finding]
 
 
 def _unserved(facts: list[Fact], org: OrgDirectory, as_of: datetime,
-              t: Thresholds) -> list[Finding]:
+              t: Thresholds, terms: dict[str, Term]) -> list[Finding]:
     """An issued opinion not served: reported concluded first, or left unserved too long."""
     out = []
     for f in facts:
@@ -581,21 +655,25 @@ def _unserved(facts: list[Fact], org: OrgDirectory, as_of: datetime,
         report = next((r for r in facts if r.kind == "AssignmentReported"
                        and r.version > f.version), None)
         limit = f.occurred_at + timedelta(days=t.service_days)
+        waiting = False  # listed only once the limit has passed, while still unserved
         if report and (served is None or served.occurred_at > report.occurred_at):
             moment, detail = report.occurred_at, "处理意见书未送达即报送办结"
             evidence = [f.version, report.version]
         elif (served is None and as_of > limit) or (served and served.occurred_at > limit):
+            waiting = served is None
             moment, detail = limit, f"出具后{t.service_days}日内未送达"
             evidence = [f.version] + ([served.version] if served else [])
         else:
             continue
         out.append(_finding("UNSERVED", facts, org, moment, f"opinion:{f.version}", evidence,
                             detail, unit=f.actor.get("unit")))
+        if waiting:
+            terms[out[-1].id] = Term(limit, strict=True)
     return out
 
 
 def _backfill(facts: list[Fact], log: list[Fact], org: OrgDirectory, as_of: datetime,
-              t: Thresholds) -> list[Finding]:
+              t: Thresholds, terms: dict[str, Term]) -> list[Finding]:
     """Each act recorded ``backfill_days`` or more after it happened (by ``as_of``)."""
     window = timedelta(days=t.backfill_days)
     if all(f.recorded_at - f.occurred_at < window for f in facts):
@@ -611,6 +689,7 @@ def _backfill(facts: list[Fact], log: list[Fact], org: OrgDirectory, as_of: date
             out.append(_finding("BACKFILL", facts, org, f.recorded_at, str(f.version),
                                 [f.version], f"{f.kind} 发生后{lag}日才录入", days=lag,
                                 unit=f.actor.get("unit")))
+            terms[out[-1].id] = Term(raw.recorded_at)  # listed once it was recorded
     return out
 
 
@@ -679,7 +758,7 @@ def _bypass(facts: list[Fact], org: OrgDirectory) -> list[Finding]:
 
 
 def _execution(facts: list[Fact], org: OrgDirectory, as_of: datetime,
-               t: Thresholds) -> list[Finding]:
+               t: Thresholds, terms: dict[str, Term]) -> list[Finding]:
     """A supported (or revoking/modifying) opinion still not carried out ``execution_days``
     after its service (art. 42(四))."""
     due_from: Fact | None = None
@@ -702,9 +781,11 @@ def _execution(facts: list[Fact], org: OrgDirectory, as_of: datetime,
     limit = due_from.occurred_at + timedelta(days=t.execution_days)
     if as_of <= limit:
         return []
-    return [_finding("NOT-EXECUTED", facts, org, limit, "execution", evidence + [due_from.version],
-                     f"送达后{t.execution_days}日仍未落实", days=(as_of - limit).days,
-                     unit=holder_at(facts, due_from.occurred_at))]
+    found = _finding("NOT-EXECUTED", facts, org, limit, "execution",
+                     evidence + [due_from.version], f"送达后{t.execution_days}日仍未落实",
+                     days=(as_of - limit).days, unit=holder_at(facts, due_from.occurred_at))
+    terms[found.id] = Term(limit, True, "delta", limit)
+    return [found]
 
 
 # --- confidentiality: reads of accusation material (art. 30 ¶3, 46(五)) -------------------------
@@ -783,5 +864,5 @@ def with_rule_text(f: Finding) -> dict[str, Any]:
 
 
 __all__ = ["RULES", "RULES_BY_ID", "CATEGORIES", "Rule", "Thresholds", "Finding", "Evaluation",
-           "ProvisionalBreach", "cut", "evaluate", "evaluate_case", "evaluate_access",
+           "ProvisionalBreach", "Term", "FAR", "cut", "evaluate", "settle", "evaluate_case", "evaluate_access",
            "access_records_from_log", "responsible", "holder_at", "finding_id", "with_rule_text"]

@@ -222,7 +222,11 @@ def catch_up(app_or_url: Casetrail | str | None = None, batch: int = 2000,
     app, owned = _app(app_or_url)
     runner = Runner(app, calendar=calendar)
     try:
-        return runner.catch_up(batch)
+        done = runner.catch_up(batch)
+        if calendar is CALENDAR:  # the findings model is evaluated on the default calendar
+            from projections import findings_model
+            findings_model.catch_up(app, stale_limit=None, workers=None)
+        return done
     finally:
         runner.close()
         if owned:
@@ -243,15 +247,21 @@ def recompute_provisional(app_or_url: Casetrail | str | None = None,
 
 def rebuild(app_or_url: Casetrail | str | None = None, progress: bool = True,
             batch: int = 20000, calendar: HolidayCalendar = CALENDAR,
-            workers: int | None = None) -> int:
+            workers: int | None = None, findings: bool = True) -> int:
     """Drop the read models and replay the whole log (with a progress bar); returns the events
-    read. See :mod:`projections.replay` (``batch`` is kept for callers; pages are fixed)."""
+    read. See :mod:`projections.replay` (``batch`` is kept for callers; pages are fixed). Then
+    the findings read model is rebuilt too (:mod:`projections.findings_model`; ``findings``)."""
+    from projections import findings_model
     from projections.replay import replay
 
     app, owned = _app(app_or_url)
+    findings &= calendar is CALENDAR  # the findings model is evaluated on the default calendar
     try:
         if not progress:
-            return replay(app, calendar, workers=workers)
+            n = replay(app, calendar, workers=workers)
+            if findings:
+                findings_model.rebuild(app, workers)
+            return n
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         total = app.recorder.max_notification_id() or 0
@@ -261,6 +271,10 @@ def rebuild(app_or_url: Casetrail | str | None = None, progress: bool = True,
             task = bar.add_task("rebuilding read models", total=total)
             n = replay(app, calendar, lambda done: bar.update(task, completed=done), workers)
             bar.update(task, completed=total)
+            if findings:
+                cases = bar.add_task("evaluating findings (all cases)", total=None)
+                done = findings_model.rebuild(app, workers)
+                bar.update(cases, total=done, completed=done)
             return n
     finally:
         if owned:

@@ -152,7 +152,8 @@ class FindingsIndex:
         from projections import findings_model
 
         findings_model.try_catch_up(app, workers=workers)
-        cases = findings_model.evaluations(app, self.org, self.as_of, self.thresholds, self.sense)
+        cases = findings_model.evaluations(app, self.org, self.as_of, self.thresholds, self.sense,
+                                           workers)
         if cases is None:
             return self.build_from_store(app, workers=workers)
         self.cases = dict(sorted(cases.items()))

@@ -184,6 +184,12 @@ def test_listings_through_the_model_equal_evaluating_every_case_from_the_log(
         assert db.position(M.NAME) == city_app.recorder.max_notification_id()
     assert cases == len(load_histories(city_app))
     assert assert_model_equals_log(city_app) > 100
+    # the cases still moving at a date, evaluated from the log in two forked processes
+    mid = DATES[1]
+    got = M.evaluations(city_app, city_app.refresh_org(), mid, workers=2)
+    expected = from_log(city_app, mid, "happened")
+    assert got is not None and sorted(got) == sorted(expected.cases)
+    assert all(same(got[c], e) for c, e in expected.cases.items())
     # the public listing (CLI and API) goes through the model and filters the same way
     as_of = DATES[2]
     query = Query(rule="HANDLING-LATE")

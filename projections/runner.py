@@ -222,11 +222,7 @@ def catch_up(app_or_url: Casetrail | str | None = None, batch: int = 2000,
     app, owned = _app(app_or_url)
     runner = Runner(app, calendar=calendar)
     try:
-        done = runner.catch_up(batch)
-        if calendar is CALENDAR:  # the findings model is evaluated on the default calendar
-            from projections import findings_model
-            findings_model.catch_up(app, stale_limit=None, workers=None)
-        return done
+        return runner.catch_up(batch)
     finally:
         runner.close()
         if owned:

@@ -2,22 +2,21 @@
 
 ``derive`` is what the runner writes (incrementally or in a rebuild) and what the tests compare
 against a direct fold of the aggregate's events: the same input gives the same rows, byte for byte.
+
+The rebuild runs this for every case of the log (most of its time), so the rows are built in one
+pass per clock with the text caches of :mod:`projections.schema` read inline, and the holding
+segments stay plain tuples here (:func:`projections.responsibility.segment_rows`): a call, an
+attribute look-up or a frozen dataclass per row would cost more than the row itself.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from domain.case_state import CaseState, Fact
-from domain.periods import CALENDAR, HolidayCalendar
-from projections.clocks import INFORMATIONAL, Clock, clocks_of, trace
-from projections.responsibility import (
-    OrgIndex,
-    Segment,
-    clock_days,
-    segments,
-    spans_of,
-)
-from projections.schema import day, ts
+from domain.periods import CALENDAR, TZ, HolidayCalendar, days_late, local_date
+from projections.clocks import INFORMATIONAL, clocks_of, trace
+from projections.responsibility import OrgIndex, segment_rows, spans_of
+from projections.schema import _DAY, _TS, DERIVED, day, ts
 
 STAGES = {
     "registered": "triage", "transferred": "receipt", "received": "receipt",
@@ -28,35 +27,93 @@ STAGES = {
     "routed_out": "closed", "merged": "closed", "withdrawn": "closed",
 }
 Rows = dict[str, list[tuple[Any, ...]]]
+_MET = frozenset({"met", "met_late"})
 
 
 def derive(case_id: str, facts: list[Fact], index: OrgIndex,
            calendar: HolidayCalendar = CALENDAR) -> Rows:
+    """Every row of the case, by table (:data:`projections.schema.DERIVED`, in that order)."""
+    out: Rows = {table: [] for table in DERIVED}
+    derive_into(case_id, facts, index, calendar, out)
+    return out
+
+
+def derive_into(case_id: str, facts: list[Fact], index: OrgIndex, calendar: HolidayCalendar,
+                out: Rows) -> int:
+    """:func:`derive`, appending to the lists of ``out`` (table -> rows) instead of returning
+    new ones (the rebuild collects thousands of cases per write); returns the rows added."""
     state, steps = trace(facts)
     clocks = clocks_of(steps, calendar)
-    segs, closed = segments(facts, index, spans_of(steps, state.status))
+    spans, closed = spans_of(steps, state.status)
+    segs = segment_rows(spans, closed, index)  # (seq, from, to, unit, handler, cause, people)
     version = calendar.version
-    clock_rows, terms, pauses, days = [], [], [], []  # type: ignore[var-annotated]
+    tsget, dayget = _TS.get, _DAY.get
+    clock_rows, terms = out["pv_clocks"], out["pv_clock_terms"]
+    days = out["pv_clock_days"]
+    before = sum(map(len, out.values()))
+    open_days = []
     for c in clocks:  # one pass over the clocks for their four tables
-        key = c.key
-        clock_rows.append(_clock_row(case_id, c, version))
-        _term_rows(case_id, c, terms)
+        key, step, cterms = c.key, c.step, c.terms
+        informational = step in INFORMATIONAL
+        d = cterms[-1].deadline
+        due_at, last_day = d.due_at, d.last_day
+        start, stop_at, outcome = c.start_at, c.stop_at, c.outcome
+        if outcome == "open" and not informational:
+            open_days.append(last_day)
+        clock_rows.append((
+            case_id, key, step, c.unit, int(informational), tsget(start) or ts(start),
+            c.start_version, dayget(last_day) or day(last_day), tsget(due_at) or ts(due_at),
+            int(d.provisional), c.extension_days, d.paused_days,
+            None if stop_at is None else tsget(stop_at) or ts(stop_at), c.stop_kind, outcome,
+            days_late(d, stop_at) if stop_at is not None and outcome in _MET else None,
+            c.policy_version, d.calendar_version or version))
+        last = len(cterms) - 1
+        for i, term in enumerate(cterms):
+            td, a = term.deadline, term.from_at
+            b = cterms[i + 1].from_at if i < last else None
+            t_last, t_due = td.last_day, td.due_at
+            terms.append((case_id, key, i + 1, tsget(a) or ts(a),
+                          None if b is None else tsget(b) or ts(b),
+                          dayget(t_last) or day(t_last), tsget(t_due) or ts(t_due),
+                          int(td.provisional), term.reason))
         if c.pauses:
-            pauses.extend((case_id, key, i, ts(p[0]), ts(p[1]))
-                          for i, p in enumerate(c.pauses, 1))
-        days.extend((case_id, key, seg, unit, handler, ts(a), ts(b), n)
-                    for seg, unit, handler, a, b, n in clock_days(c, segs))
-    return {
-        "pv_cases": [_case_row(case_id, state, facts, clocks, segs, closed)],
-        "pv_clocks": clock_rows,
-        "pv_clock_terms": terms,
-        "pv_clock_pauses": pauses,
-        "pv_clock_days": days,
-        "pv_segments": [(case_id, s.seq, ts(s.from_at), ts(s.to_at), s.unit, s.handler, s.cause)
-                        for s in segs],
-        "pv_segment_people": [(case_id, s.seq, role, unit, person) for s in segs
-                              for role, unit, person in s.people if role == "baoan_leader"],
-    }
+            pauses = out["pv_clock_pauses"]
+            pauses.extend((case_id, key, i, ts(p[0]), ts(p[1])) for i, p in enumerate(c.pauses, 1))
+        # the clock's interval cut by the segments (responsibility.clock_days, as rows)
+        stop = stop_at
+        if informational and (stop is None or stop > due_at):
+            stop = due_at  # a window counts only while it is open
+        for seq, from_at, to_at, unit, handler, _cause, _people in segs:
+            if to_at is not None and to_at <= start:
+                continue
+            if stop is not None and from_at >= stop:
+                break  # segments are in time order: this one and the later ones start too late
+            a = from_at if from_at > start else start
+            if stop is None:
+                b = to_at
+            else:
+                b = stop if to_at is None or not to_at < stop else to_at
+            if b is not None and b <= a:
+                continue
+            if b is None:
+                days.append((case_id, key, seq, unit, handler, tsget(a) or ts(a), None, None))
+                continue
+            # local_date, without its memo look-up for an instant already on the zone object
+            n = ((b.date() if b.tzinfo is TZ else local_date(b))
+                 - (a.date() if a.tzinfo is TZ else local_date(a))).days
+            days.append((case_id, key, seq, unit, handler, tsget(a) or ts(a),
+                         tsget(b) or ts(b), n))
+    out["pv_cases"].append(_case_row(case_id, state, facts, open_days, segs, closed))
+    seg_rows, people = out["pv_segments"], out["pv_segment_people"]
+    for seq, from_at, to_at, unit, handler, cause, held in segs:
+        seg_rows.append((case_id, seq, tsget(from_at) or ts(from_at),
+                         None if to_at is None else tsget(to_at) or ts(to_at), unit, handler,
+                         cause))
+        # the 包案 leaders come first in ``held``, then the unit's posts (never a 包案 role)
+        if held and held[0][0] == "baoan_leader":
+            people.extend((case_id, seq, role, unit, person) for role, unit, person in held
+                          if role == "baoan_leader")
+    return sum(map(len, out.values())) - before
 
 
 def org_rows(index: OrgIndex) -> Rows:
@@ -74,36 +131,13 @@ def org_rows(index: OrgIndex) -> Rows:
             "pv_territory_chain": chain}
 
 
-def _case_row(case_id: str, s: CaseState, facts: list[Fact], clocks: list[Clock],
-              segs: list[Segment], closed: Any) -> tuple:
-    open_days = [c.terms[-1].deadline.last_day for c in clocks
-                 if c.outcome == "open" and c.step not in INFORMATIONAL]
+def _case_row(case_id: str, s: CaseState, facts: list[Fact], open_days: list[Any],
+              segs: list[tuple[Any, ...]], closed: Any) -> tuple:
     last_at = max([f.occurred_at for f in facts])
     reg = s.reg
     status = s.status
     return (case_id, reg.get("case_no", ""), status, STAGES.get(status, status), s.holder,
-            segs[-1].handler if segs else None, s.registering_unit, reg.get("location"),
+            segs[-1][4] if segs else None, s.registering_unit, reg.get("location"),
             reg.get("category"), reg.get("matter_type", ""), reg.get("channel"), s.track,
             ts(s.registered_at), ts(last_at), s.version, int(s.concluded),
             day(min(open_days)) if open_days else None, ts(closed))
-
-
-def _clock_row(case_id: str, c: Clock, calendar_version: str) -> tuple:
-    d = c.terms[-1].deadline
-    stop_at = c.stop_at
-    return (case_id, c.key, c.step, c.unit, int(c.step in INFORMATIONAL), ts(c.start_at),
-            c.start_version, day(d.last_day), ts(d.due_at), int(d.provisional),
-            c.extension_days, d.paused_days, ts(stop_at) if stop_at is not None else None,
-            c.stop_kind, c.outcome, c.days_late(), c.policy_version,
-            d.calendar_version or calendar_version)
-
-
-def _term_rows(case_id: str, c: Clock, out: list[tuple]) -> None:
-    terms = c.terms
-    key = c.key
-    last = len(terms) - 1
-    for i, term in enumerate(terms):
-        d = term.deadline
-        out.append((case_id, key, i + 1, ts(term.from_at),
-                    ts(terms[i + 1].from_at) if i < last else None, day(d.last_day),
-                    ts(d.due_at), int(d.provisional), term.reason))

@@ -23,6 +23,7 @@ from functools import lru_cache
 from domain.case_state import CaseState, Fact, effective_facts
 from domain.periods import (
     CALENDAR,
+    TZ,
     Deadline,
     HolidayCalendar,
     count_paused_days,
@@ -129,7 +130,9 @@ class _Builder:
               due_date: str | None = None) -> Clock | None:
         at = f.occurred_at
         try:
-            version, deadline = _due(step, local_date(at), due_date, self.calendar, 0, 0)
+            # local_date(at), without its memo look-up for an instant already on the zone object
+            start_day = at.date() if at.tzinfo is TZ else local_date(at)
+            version, deadline = _due(step, start_day, due_date, self.calendar, 0, 0)
         except UnknownPolicy:
             return None  # no limit in force that day (e.g. before 2022-05-01): no clock
         name = name or step
@@ -182,10 +185,11 @@ def trace(facts: list[Fact]) -> tuple[CaseState, list[Step]]:
     """One fold over the effective facts: the final state and, per fact, status and holder."""
     state = CaseState()
     steps: list[Step] = []
+    evolve, append = state.evolve, steps.append
     for f in effective_facts(facts):
         before = state.status
-        state.evolve(f)
-        steps.append((f, before, state.holder))
+        evolve(f)
+        append((f, before, state.holder))
     return state, steps
 
 

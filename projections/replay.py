@@ -9,11 +9,14 @@ inherit the organisation's timelines, computed once before the fork. Indexes are
 the load.
 
 Where the rows go: on PostgreSQL each worker COPYs (binary) into the tables from a writer thread
-while it derives the next cases, and reads the next page from a reader thread. On SQLite the
-workers would take turns on the file's write lock, so each writes its rows (inline, several rows
-per INSERT) into a private scratch file beside the database, without journal; the last
-transaction copies them in with ``INSERT ... SELECT`` (SQLite's own code, about a microsecond a
-row) and the scratch files are deleted.
+while it derives the next cases, and reads the next page from a reader thread; its commits do not
+wait for the WAL flush (the last transaction's does), and the indexes are then built by two
+sessions at once. On SQLite the workers would take turns on the file's write lock, so each writes
+its rows (inline, several rows per INSERT) into a private scratch file beside the database,
+without journal, while this process drops and creates the tables; each scratch file is copied in
+with ``INSERT ... SELECT`` (SQLite's own transfer of whole records) as soon as its worker and the
+ones before it have finished, the indexes are created in the last transaction, and the scratch
+files are deleted.
 
 Decoding skips the library's event objects: the business time is cut out of the stored JSON
 (all instants share one tzinfo object, so comparing them is cheap) and the rest is parsed with
@@ -23,9 +26,12 @@ duck-typed like :class:`domain.case_state.Fact`). A state with other tagged valu
 
 Crash safety: a ``casetrail_views:rebuilding`` tracking row is present while the rows are partial;
 a runner that finds it refuses to catch up (``RebuildUnfinished``: the rebuild may still be
-running) until a rebuild completes. The last transaction (copy from the scratch files, indexes,
-position, marker removed) is committed with ``synchronous=FULL`` on SQLite, so the rebuild is
-durable once it returns; everything before it is written with ``synchronous=OFF``.
+running) until a rebuild completes. It is committed with the empty tables, before any row. The
+last transaction (indexes on SQLite, position, marker removed) is committed with
+``synchronous=FULL`` on SQLite (the copies before it with ``NORMAL``: its sync of the WAL covers
+them, a checkpoint in between syncs the database file) and synchronously on PostgreSQL (its WAL
+flush covers every earlier record), so the rebuild is durable once it returns; the scratch files
+are written with ``synchronous=OFF``.
 """
 from __future__ import annotations
 
@@ -49,15 +55,16 @@ from domain.logread import CasePages
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR, TZ, HolidayCalendar
 from domain.storage import OrjsonTranscoder, sqlite_path
-from projections.case_view import derive, org_rows
+from projections.case_view import derive_into, org_rows
 from projections.facts import CASE_TOPICS, fact_of_notification
 from projections.responsibility import OrgIndex
-from projections.schema import DERIVED, TABLES, ViewDB
+from projections.schema import _TS, DERIVED, INDEXES, TABLES, ViewDB, utc_text
 
 NAME = "casetrail_views"
 OCCURRED = b'"occurred_at":{"_type_":"datetime_iso","_data_":"'  # orjson's spelling, no spaces
 REBUILDING = "casetrail_views:rebuilding"
 FLUSH = 60000  # rows per write transaction
+MMAP = 1 << 40  # the reader's SQLite mmap_size (capped by the library's own maximum)
 
 
 class LightFact:
@@ -65,24 +72,26 @@ class LightFact:
 
     The stored JSON is parsed only when ``data``, ``actor`` or ``depends_on`` is first read: the
     fold, the clocks and the attribution never look inside about a third of the events (notes,
-    receipts, approvals, services...), only at their kind, version and business time."""
+    receipts, approvals, services...), only at their kind, version and business time.
 
-    __slots__ = ("version", "kind", "occurred_at", "recorded_at", "_state", "_raw",
-                 "corrections")
+    ``data`` is a slot left empty until then: the first read misses it and lands in
+    :meth:`__getattr__`, which parses the state and fills the slot, so every later read is a
+    plain slot read (the fold and the clocks read it several times per event; a property would
+    run Python code each time). ``recorded_at`` and ``corrections`` are class defaults (None, no
+    corrections) that only a corrected copy (:class:`_CorrectedFact`) overrides."""
 
-    def __init__(self, version: int, kind: str, occurred_at: datetime, recorded_at: Any,
-                 state: bytes | None, raw: dict[str, Any] | None = None,
-                 corrections: tuple = ()) -> None:
-        self.version, self.kind, self.occurred_at = version, kind, occurred_at
-        self.recorded_at, self._state, self._raw = recorded_at, state, raw
-        self.corrections = corrections
+    __slots__ = ("version", "kind", "occurred_at", "_state", "data")
+    recorded_at: Any = None
+    corrections: tuple = ()
 
-    @property
-    def data(self) -> dict[str, Any]:
-        raw = self._raw
-        if raw is None:
-            raw = self._raw = orjson.loads(self._state)  # type: ignore[arg-type]
-            self._state = None
+    def __init__(self, version: int, kind: str, occurred_at: datetime, state: bytes) -> None:
+        self.version, self.kind, self.occurred_at, self._state = version, kind, occurred_at, state
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "data":
+            raise AttributeError(name)
+        raw = self.data = orjson.loads(self._state)
+        self._state = None
         return raw
 
     @property
@@ -96,11 +105,22 @@ class LightFact:
     def corrected(self, field_name: str, value: Any) -> LightFact:
         data = self.data
         if field_name == "occurred_at":
-            return LightFact(self.version, self.kind, value, self.recorded_at, None, data,
-                             (*self.corrections, (field_name, self.occurred_at, value)))
-        return LightFact(self.version, self.kind, self.occurred_at, self.recorded_at, None,
-                         {**data, field_name: value},
-                         (*self.corrections, (field_name, data.get(field_name), value)))
+            return _CorrectedFact(self.version, self.kind, value, data,
+                                  (*self.corrections, (field_name, self.occurred_at, value)))
+        return _CorrectedFact(self.version, self.kind, self.occurred_at,
+                              {**data, field_name: value},
+                              (*self.corrections, (field_name, data.get(field_name), value)))
+
+
+class _CorrectedFact(LightFact):
+    """A :class:`LightFact` with a correction applied (its data already parsed)."""
+
+    __slots__ = ("corrections",)
+
+    def __init__(self, version: int, kind: str, occurred_at: datetime, data: dict[str, Any],
+                 corrections: tuple) -> None:
+        self.version, self.kind, self.occurred_at, self._state = version, kind, occurred_at, None
+        self.data, self.corrections = data, corrections
 
 
 class _Stored:
@@ -118,16 +138,18 @@ def _decoder(app: Casetrail) -> Callable[[str, int, str, bytes], Any]:
                                                                     OrjsonTranscoder)
     times = {}  # type: ignore[var-annotated]
     parse = datetime.fromisoformat
+    ts_texts = _TS  # schema.ts's cache
 
     def slow(case_id: str, version: int, topic: str, state: bytes) -> Any:
         return fact_of_notification(_Stored(UUID(case_id), version, topic, state), mapper)[1]
 
     def fast(case_id: str, version: int, topic: str, state: bytes) -> Any:
         # only the two base instants are tagged: nothing else to restore, nothing to upcast
-        if state.count(b'"_type_"') != 2 or b'"class_version"' in state:
+        # (count and find: bytes' ``in`` costs twice as much on these short strings)
+        if state.count(b'"_type_"') != 2 or state.find(b'"class_version"') >= 0:
             return slow(case_id, version, topic, state)
-        i = state.find(OCCURRED)
-        if i < 0:
+        i = state.find(b'"occurred_at":')
+        if i < 0 or not state.startswith(OCCURRED, i):
             return slow(case_id, version, topic, state)
         i += len(OCCURRED)
         text = state[i:state.index(b'"', i)]
@@ -135,10 +157,17 @@ def _decoder(app: Casetrail) -> Callable[[str, int, str, bytes], Any]:
         if at is None:
             if len(times) > 200_000:
                 times.clear()
+            local = text.decode()
             # one tzinfo object for every instant (the deadlines' own): comparing two aware
             # datetimes with the same tzinfo object skips both utcoffset() calls
-            at = times[text] = parse(text.decode()).astimezone(TZ)
-        return LightFact(version, CASE_TOPICS[topic], at, None, state)
+            at = times[text] = parse(local).astimezone(TZ)
+            # and its UTC text for the rows, from the stored text (schema.ts would format it)
+            utc = utc_text(local)
+            if utc is not None:
+                if len(ts_texts) > 200_000:
+                    ts_texts.clear()
+                ts_texts[at] = utc
+        return LightFact(version, CASE_TOPICS[topic], at, state)
 
     return fast if plain else slow
 
@@ -234,35 +263,38 @@ def replay(app: Casetrail, calendar: HolidayCalendar = CALENDAR,
         scratch = None if db.pg else _scratch_dir(app.database_url)
         targets = [app.database_url if scratch is None else os.path.join(scratch, f"part{k}.db")
                    for k in range(workers)]
-        if not db.pg:
-            # the read models hold no personal data (projections.facts drops it): no need to
-            # overwrite every freed page with zeros (Debian builds SQLite with secure_delete on)
-            db.execute("PRAGMA secure_delete=OFF")
-        db.begin()
-        db.drop_tables()
-        db.create_tables(indexes=False)
-        db.set_position(REBUILDING, end, calendar.version)
         # the organisation's timelines, computed once here: forked workers inherit them
         index = OrgIndex(org)
-        for table, rows in org_rows(index).items():
-            db.insert(table, rows)
-        db.commit()
+        org_tables = org_rows(index)
         if workers == 1:
+            _prepare(db, end, calendar, org_tables)
             done += _load(app, index, end, calendar, 0, 1, targets[0], progress)
         else:
-            done += _in_processes(app, index, end, calendar, targets, progress)
+            if scratch is None:  # the workers write into the store's tables: create them first
+                _prepare(db, end, calendar, org_tables)
+            pool = _Workers(app, index, end, calendar, targets)
+            try:
+                if scratch is not None:
+                    # the workers write their own files and only read the store: drop and
+                    # create the tables meanwhile (the marker is committed before any row)
+                    _prepare(db, end, calendar, org_tables)
+                    _tail_pragmas(db)
+                done += pool.wait(progress, None if scratch is None else
+                                  lambda k: _copy_part(db, k, targets[k]))
+            finally:
+                pool.stop()
         if not db.pg:
-            db.execute("PRAGMA temp_store=MEMORY")
-            db.execute("PRAGMA cache_size=-65536")
-            db.execute("PRAGMA threads=2")  # sorter threads for the index builds
+            _tail_pragmas(db)
+            if workers == 1 and scratch is not None:
+                _copy_part(db, 0, targets[0])
             db.execute("PRAGMA synchronous=FULL")  # the last commit makes it all durable
-            for k, target in enumerate(targets if scratch else ()):
-                db.execute(f"ATTACH DATABASE ? AS part{k}", (target,))
+        else:
+            # each index in its own transaction, two sessions side by side (PostgreSQL builds
+            # an index on one core); the marker stays until the last transaction below
+            _pg_indexes(db)
         db.begin()
-        for k in range(len(targets) if scratch else 0):
-            for table in DERIVED:
-                db.execute(f"INSERT INTO main.{table} SELECT * FROM part{k}.{table}")
-        db.create_indexes()
+        if not db.pg:
+            db.create_indexes()
         db.execute("DELETE FROM pv_tracking WHERE name = ?", (REBUILDING,))
         db.set_position(NAME, end, calendar.version)
         db.commit()
@@ -271,6 +303,74 @@ def replay(app: Casetrail, calendar: HolidayCalendar = CALENDAR,
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return done
+
+
+def _tail_pragmas(db: ViewDB) -> None:
+    """SQLite: a larger cache and sorter threads for the copies and the index builds."""
+    db.execute("PRAGMA temp_store=MEMORY")
+    db.execute("PRAGMA cache_size=-65536")
+    db.execute("PRAGMA threads=2")  # sorter threads for the index builds
+
+
+def _copy_part(db: ViewDB, k: int, target: str) -> None:
+    """Copy a finished worker's scratch file into the tables (SQLite; SQLite's own transfer of
+    whole records), in its own transaction: the parts are copied in order as their workers
+    finish, the first ones while the last worker still derives. Committed without waiting for
+    the disk (``synchronous=NORMAL``, WAL): the last transaction's commit with ``FULL`` syncs
+    the WAL that holds them, and a checkpoint in between syncs the database file (the rows
+    count only once the marker is gone, in that last transaction)."""
+    db.execute(f"ATTACH DATABASE ? AS part{k}", (target,))
+    db.begin()
+    for table in DERIVED:
+        db.execute(f"INSERT INTO main.{table} SELECT * FROM part{k}.{table}")
+    db.commit()
+    db.execute(f"DETACH DATABASE part{k}")
+
+
+def _prepare(db: ViewDB, end: int, calendar: HolidayCalendar,
+             org_tables: dict[str, list[tuple[Any, ...]]]) -> None:
+    """One transaction: the old read models dropped, the tables created (no indexes yet), the
+    REBUILDING marker set and the organisation's rows written."""
+    if not db.pg:
+        # the read models hold no personal data (projections.facts drops it): no need to
+        # overwrite every freed page with zeros (Debian builds SQLite with secure_delete on)
+        db.execute("PRAGMA secure_delete=OFF")
+    db.begin()
+    db.drop_tables()
+    db.create_tables(indexes=False)
+    db.set_position(REBUILDING, end, calendar.version)
+    for table, rows in org_tables.items():
+        db.insert(table, rows)
+    db.commit()
+
+
+def _pg_indexes(db: ViewDB) -> None:
+    """Create the indexes (PostgreSQL) from this session and a second one at once, each taking
+    the next one left (committed one by one: a crash leaves the REBUILDING marker, and the next
+    rebuild drops them with their tables)."""
+    todo = list(INDEXES)
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def build(conn: ViewDB) -> None:
+        while not errors:
+            with lock:
+                if not todo:
+                    return
+                ddl = todo.pop(0)
+            try:
+                conn.execute(ddl)
+            except BaseException as e:  # noqa: BLE001 - raised below
+                errors.append(e)
+
+    with ViewDB(db.url) as other:
+        helper = threading.Thread(target=build, args=(other,), name="casetrail-rebuild-index",
+                                  daemon=True)
+        helper.start()
+        build(db)
+        helper.join()
+    if errors:
+        raise errors[0]
 
 
 def _scratch_dir(url: str) -> str | None:
@@ -283,30 +383,43 @@ def _scratch_dir(url: str) -> str | None:
                             dir=os.path.dirname(os.path.abspath(path)))
 
 
-def _in_processes(app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar,
-                  targets: list[str], progress: Callable[[int], None] | None) -> int:
-    # fork: a child uses only the application's mapper and URL, opens its own connections and
-    # never touches the inherited ones (nor creates tables in the store: no DDL racing)
-    ctx = multiprocessing.get_context("fork")
-    workers = len(targets)
-    counters = [ctx.Value("q", 0, lock=False) for _ in range(workers)]
-    procs = [ctx.Process(target=_worker, args=(app, index, end, calendar, k, workers, targets[k],
-                                               counters[k]),
-                         name=f"casetrail-rebuild-{k}", daemon=True) for k in range(workers)]
-    for proc in procs:
-        proc.start()
-    try:
-        for proc in procs:
+class _Workers:
+    """The worker processes, forked and started at once (:meth:`wait` for them)."""
+
+    def __init__(self, app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar,
+                 targets: list[str]) -> None:
+        # fork: a child uses only the application's mapper and URL, opens its own connections
+        # and never touches the inherited ones (nor creates tables in the store: no DDL racing)
+        ctx = multiprocessing.get_context("fork")
+        workers = len(targets)
+        self.counters = [ctx.Value("q", 0, lock=False) for _ in range(workers)]
+        self.procs = [ctx.Process(target=_worker, args=(app, index, end, calendar, k, workers,
+                                                        targets[k], self.counters[k]),
+                                  name=f"casetrail-rebuild-{k}", daemon=True)
+                      for k in range(workers)]
+        for proc in self.procs:
+            proc.start()
+
+    def wait(self, progress: Callable[[int], None] | None,
+             finished: Callable[[int], None] | None = None) -> int:
+        """The events they read, once all have finished; ``finished(k)`` is called for each
+        worker in order, as soon as it and those before it have succeeded."""
+        ok = True
+        for k, proc in enumerate(self.procs):
             while proc.is_alive():
                 proc.join(0.5)
                 if progress is not None:
-                    progress(sum(c.value for c in counters))
-        failed = [p.name for p in procs if p.exitcode != 0]
+                    progress(sum(c.value for c in self.counters))
+            ok = ok and proc.exitcode == 0
+            if ok and finished is not None:
+                finished(k)
+        failed = [p.name for p in self.procs if p.exitcode != 0]
         if failed:
             raise RuntimeError(f"rebuild worker(s) failed: {', '.join(failed)}")
-        return sum(c.value for c in counters)
-    finally:
-        for proc in procs:
+        return sum(c.value for c in self.counters)
+
+    def stop(self) -> None:
+        for proc in self.procs:
             if proc.is_alive():
                 proc.terminate()
                 proc.join()
@@ -338,6 +451,13 @@ def _load(app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar, 
             db.execute("PRAGMA synchronous=OFF")
             db.execute("PRAGMA cache_size=-16384")
             reader.execute("PRAGMA cache_size=-16384")
+            # the reader only reads: the store's pages straight from the OS cache, no copy
+            reader.execute(f"PRAGMA mmap_size={MMAP}")
+        else:
+            # these commits need not wait for the WAL flush: the rows count only once the
+            # last transaction (another session, synchronous) commits, and its flush writes
+            # out every earlier WAL record; a crash before leaves the REBUILDING marker
+            db.execute("SET synchronous_commit = off")
         writer = _Writer(db, inline=not db.pg)  # SQLite: no GIL ping-pong with a thread
         writer.start()
         try:
@@ -440,9 +560,11 @@ def _prefetched(pages: Any) -> Any:
 
 def _derive(oid: Any, facts: list[Any], index: OrgIndex, calendar: HolidayCalendar,
             out: dict[str, list[tuple[Any, ...]]], pg: bool) -> int:
-    case_id = oid if pg else str(UUID(oid))
-    n = 0
-    for table, rows in derive(case_id, facts, index, calendar).items():
-        out[table] += rows
-        n += len(rows)
-    return n
+    if pg:
+        case_id = oid
+    elif len(oid) == 32 and oid.islower():
+        # the store's 32 hex digits, as str(UUID(oid)) spells them (without parsing a UUID)
+        case_id = f"{oid[:8]}-{oid[8:12]}-{oid[12:16]}-{oid[16:20]}-{oid[20:]}"
+    else:
+        case_id = str(UUID(oid))
+    return derive_into(case_id, facts, index, calendar, out)

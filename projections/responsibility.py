@@ -205,19 +205,24 @@ def segments(facts: list[Fact], index: OrgIndex,
              ) -> tuple[list[Segment], datetime | None]:
     """The holding segments, and the moment the case closed (None while it is open)."""
     found, closed = spans if spans is not None else holding_spans(facts)
-    return _segments(found, closed, index), closed
+    return [Segment(*row) for row in segment_rows(found, closed, index)], closed
 
 
-def _segments(spans: list[tuple[Any, ...]], closed: datetime | None,
-              index: OrgIndex) -> list[Segment]:
-    out: list[tuple[Any, ...]] = []  # (from, to, unit, handler, cause, people)
+def segment_rows(spans: list[tuple[Any, ...]], closed: datetime | None,
+                 index: OrgIndex) -> list[tuple[Any, ...]]:
+    """The fields of :func:`segments`' segments as plain tuples (seq, from_at, to_at, unit,
+    handler, cause, people): what the read models are written from, without building a frozen
+    dataclass per segment (the rebuild derives hundreds of thousands)."""
+    out: list[tuple[Any, ...]] = []
     last = len(spans) - 1
+    segment_points, unit_people = index.segment_points, index.unit_people
+    holds_any = index.holds_any
     for i, (start, unit, handler, leaders, cause) in enumerate(spans):
         end = spans[i + 1][0] if i < last else closed
         t, why = start, cause
-        points = index.segment_points(unit, handler) if unit else ()
+        points = segment_points(unit, handler) if unit else ()
         n_points = len(points)
-        baoan = tuple(("baoan_leader", None, p) for p in leaders)
+        baoan = tuple([("baoan_leader", None, p) for p in leaders]) if leaders else ()
         while True:
             nxt = None
             if n_points:
@@ -227,18 +232,18 @@ def _segments(spans: list[tuple[Any, ...]], closed: datetime | None,
                     if end is not None and nxt >= end:
                         nxt = None
             seg_end = nxt if nxt is not None else (end if i < last else None)
-            people = baoan + index.unit_people(unit, t) if unit else baoan
+            people = baoan + unit_people(unit, t) if unit else baoan
             # a handler who no longer holds a post in the unit is not attributed from then on
-            current = handler if handler and unit and index.holds_any(handler, unit, t) else None
+            current = handler if handler and unit and holds_any(handler, unit, t) else None
             if handler and current is None and why == "post_change":
                 why = "handler_left"
-            if out and out[-1][0] == t:  # two changes at one instant: keep the later
+            if out and out[-1][1] == t:  # two changes at one instant: keep the later
                 out.pop()
-            out.append((t, seg_end, unit, current, why, people))
+            out.append((len(out) + 1, t, seg_end, unit, current, why, people))
             if nxt is None:
                 break
             t, why = nxt, "post_change"
-    return [Segment(n, *row) for n, row in enumerate(out, 1)]
+    return out
 
 
 def territory(location: str | None, start: datetime, closed: datetime | None,

@@ -64,7 +64,6 @@ NAME = "casetrail_views"
 OCCURRED = b'"occurred_at":{"_type_":"datetime_iso","_data_":"'  # orjson's spelling, no spaces
 REBUILDING = "casetrail_views:rebuilding"
 FLUSH = 60000  # rows per write transaction
-MMAP = 1 << 40  # the reader's SQLite mmap_size (capped by the library's own maximum)
 
 
 class LightFact:
@@ -450,9 +449,9 @@ def _load(app: Casetrail, index: OrgIndex, end: int, calendar: HolidayCalendar, 
         if not db.pg:
             db.execute("PRAGMA synchronous=OFF")
             db.execute("PRAGMA cache_size=-16384")
+            # (no mmap for the reader: as fast here, and a mapped store counts in the worker's
+            # resident memory — 715 MB instead of 154 MB at 1M events)
             reader.execute("PRAGMA cache_size=-16384")
-            # the reader only reads: the store's pages straight from the OS cache, no copy
-            reader.execute(f"PRAGMA mmap_size={MMAP}")
         else:
             # these commits need not wait for the WAL flush: the rows count only once the
             # last transaction (another session, synchronous) commits, and its flush writes

@@ -139,21 +139,48 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
 
 class PostgresRecorder(PostgresApplicationRecorder):
     """The library's recorder (table lock and all), plus ``side_rows`` (same schema, same
-    transaction: the rows are sent once the ids are known, while the table lock is held)."""
+    transaction: the rows are sent once the ids are known, while the table lock is held).
+
+    Its statements are rendered to text once: psycopg renders a composed statement (quoting
+    each identifier) on every execution, about a tenth of the client's work per command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from psycopg.sql import SQL, Identifier
+
+        def text(statement: Any) -> Any:
+            return SQL(statement.as_string())  # type: ignore[arg-type]
+
+        self.insert_events_statement = text(self.insert_events_statement)
+        self.select_events_statement = text(self.select_events_statement)
+        self.max_notification_id_statement = text(self.max_notification_id_statement)
+        self.lock_table_statements = [text(s) for s in self.lock_table_statements]
+        self._notify_statement = text(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
+        self._side_statements: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+    def _notify_channel(self, curs: Any) -> None:
+        curs.execute(self._notify_statement)
+
+    def _side_statement(self, table: str, columns: tuple[str, ...]) -> Any:
+        statement = self._side_statements.get((table, columns))
+        if statement is None:
+            from psycopg.sql import SQL, Identifier, Placeholder
+
+            statement = self._side_statements[(table, columns)] = SQL(SQL(
+                "INSERT INTO {}.{} ({}) VALUES ({})").format(
+                Identifier(self.datastore.schema), Identifier(table),
+                SQL(", ").join(map(Identifier, columns)),
+                SQL(", ").join(Placeholder() * len(columns))).as_string())
+        return statement
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         side_rows: SideRows | None = kwargs.get("side_rows")
         if side_rows is not None:
-            from psycopg.sql import SQL, Identifier, Placeholder
-
             with curs.connection.pipeline() as pipeline:
                 for table, row in side_rows(ids or []):
-                    curs.execute(SQL("INSERT INTO {}.{} ({}) VALUES ({})").format(
-                        Identifier(self.datastore.schema), Identifier(table),
-                        SQL(", ").join(map(Identifier, row)),
-                        SQL(", ").join(Placeholder() * len(row))), tuple(row.values()))
+                    curs.execute(self._side_statement(table, tuple(row)), tuple(row.values()))
                 pipeline.sync()  # a violated key raises here, inside the transaction
         return ids
 

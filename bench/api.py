@@ -17,6 +17,7 @@ import asyncio
 import multiprocessing as mp
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -315,6 +316,7 @@ def run(store: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
         if store == "postgres":
             import psycopg
             with psycopg.connect(PG_URL, autocommit=True) as conn:
@@ -335,8 +337,12 @@ def main() -> None:
                         help="commands driven by wrk (apt install wrk) instead of Python")
     args = parser.parse_args()
     print(f"uptime: {os.getloadavg()}  cpus: {os.cpu_count()}  workers: {args.workers}")
-    runs = ([run_hello(args)] if args.hello else []) + [
-        run(store, args) for store in args.store or ["sqlite", "postgres"]]
+    runs = [run_hello(args)] if args.hello else []
+    for store in args.store or ["sqlite", "postgres"]:
+        if runs:  # let the previous run's writes reach the disk before measuring the next
+            os.sync()
+            time.sleep(5)
+        runs.append(run(store, args))
     for result in runs:
         store, r = result["store"], result["read"]
         what = "hello" if store == "hello" else "case read"

@@ -21,9 +21,17 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import orjson
-from eventsourcing.persistence import StoredEvent, Transcoder, Transcoding
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import retry
 
 from domain.errors import InvalidInput
 
@@ -156,10 +164,37 @@ class PostgresRecorder(PostgresApplicationRecorder):
         self.max_notification_id_statement = text(self.max_notification_id_statement)
         self.lock_table_statements = [text(s) for s in self.lock_table_statements]
         self._notify_statement = text(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
+        self._prelude = SQL("; ".join(  # type: ignore[arg-type]
+            [s.as_string() for s in self.lock_table_statements]
+            + [self._notify_statement.as_string()]))
         self._side_statements: dict[tuple[str, tuple[str, ...]], Any] = {}
 
     def _notify_channel(self, curs: Any) -> None:
         curs.execute(self._notify_statement)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        """The library's transaction — lock timeout, EXCLUSIVE table lock, NOTIFY, the insert
+        returning the notification ids, then the side rows — without psycopg's pipeline mode:
+        the three statements before the insert go as one simple query, the insert as a prepared
+        statement. The same statements and order, a third less client work per command."""
+        if self.datastore.enable_db_functions or not stored_events:
+            return super().insert_events(stored_events, **kwargs)  # type: ignore[no-any-return]
+        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
+                                               e.state) for e in stored_events]
+        side_rows: SideRows | None = kwargs.get("side_rows")
+        with self.datastore.get_connection() as conn, conn.transaction(), \
+                conn.cursor() as curs:
+            curs.execute(self._prelude)
+            curs.execute(self.insert_events_statement, (rows,), prepare=True)
+            ids = [row["notification_id"] for row in curs.fetchall()]
+            if len(ids) != len(stored_events):
+                raise ProgrammingError(f"Couldn't get all notification IDs (got {len(ids)}, "
+                                       f"expected {len(stored_events)})")
+            for table, row in side_rows(ids) if side_rows is not None else ():
+                curs.execute(self._side_statement(table, tuple(row)), tuple(row.values()))
+        return ids
 
     def _side_statement(self, table: str, columns: tuple[str, ...]) -> Any:
         statement = self._side_statements.get((table, columns))

@@ -188,17 +188,23 @@ def read_cases(url: str, mapper: Any, end: int, part: int = 0,
     conn, pg, schema = _connect(url)
     try:
         for page in CasePages(conn, pg, schema, end, part, parts).pages():
-            current, facts = None, []  # type: ignore[var-annotated]
-            for oid, version, topic, state in page:
-                kind = kinds.get(topic)
-                if kind is None:
-                    continue
-                if oid != current:
-                    if facts:
-                        yield current, facts  # type: ignore[misc]
-                    current, facts = oid, []
-                facts.append(decode(oid, version, kind, topic, state))
-            if facts:
-                yield current, facts  # type: ignore[misc]
+            yield from grouped(page, decode, kinds)
     finally:
         conn.close()
+
+
+def grouped(rows: Any, decode: Any, kinds: dict[str, str]) -> Iterator[tuple[str, list[Fact]]]:
+    """(case id as the store spells it, facts) of rows (case id, version, topic, state) in
+    (case id, version) order; rows of other aggregates are skipped."""
+    current, facts = None, []  # type: ignore[var-annotated]
+    for oid, version, topic, state in rows:
+        kind = kinds.get(topic)
+        if kind is None:
+            continue
+        if oid != current:
+            if facts:
+                yield current, facts  # type: ignore[misc]
+            current, facts = oid, []
+        facts.append(decode(oid, version, kind, topic, state))
+    if facts:
+        yield current, facts  # type: ignore[misc]

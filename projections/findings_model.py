@@ -37,7 +37,7 @@ from uuid import UUID
 import orjson
 
 from domain.case_state import Fact, effective_facts
-from domain.logread import canonical, decoder, read_cases
+from domain.logread import canonical, decoder, grouped, read_cases
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR
 from domain.policy import DEFAULT_TABLE
@@ -203,21 +203,12 @@ def histories(db: ViewDB, mapper: Any, case_ids: Iterable[str],
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
         params = [UUID(c) if db.pg else UUID(c).hex for c in chunk]
-        rows = db.query(f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        f"WHERE originator_id IN ({marks}) AND {pos} <= ? "
-                        "ORDER BY originator_id, originator_version", (*params, upto))
-        current, facts = None, []  # type: ignore[var-annotated]
-        for oid, version, topic, state in rows:
-            kind = CASE_TOPICS.get(topic)
-            if kind is None:
-                continue
-            if oid != current:
-                if facts:
-                    yield _case_id(db, current), facts
-                current, facts = oid, []
-            facts.append(decode_fact(str(oid), version, kind, topic, bytes(state)))
-        if facts:
-            yield _case_id(db, current), facts
+        oid = "e.originator_id::text" if db.pg else "originator_id"
+        rows = db.query(f"SELECT {oid}, originator_version, topic, state FROM {table} e "
+                        f"WHERE e.originator_id IN ({marks}) AND {pos} <= ? "
+                        "ORDER BY e.originator_id, originator_version", (*params, upto))
+        for case_id, facts in grouped(rows, decode_fact, CASE_TOPICS):
+            yield _case_id(db, case_id), facts
 
 
 # --- the tables ---------------------------------------------------------------------------------

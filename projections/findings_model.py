@@ -64,11 +64,11 @@ COLUMNS = (("case_id", "TEXT PRIMARY KEY"), ("case_no", "TEXT NOT NULL"),
 ITEMS = "pv_finding_items"  # one row per finding as of FAR, with the moment it is listed from
 ITEM_COLUMNS = (("case_id", "TEXT NOT NULL"), ("seq", "INTEGER NOT NULL"),
                 ("listed", "TEXT NOT NULL"), ("finding", "TEXT NOT NULL"))
-EMPTY = Evaluation([], [])
 _CASE_PREFIX = "casetrail:PetitionCase."
 # the code the stored evaluations depend on: a release that changes any of it invalidates them
-_CODE = ("projections/findings_model.py", "domain/rules.py", "domain/case_state.py", "domain/periods.py", "domain/policy.py",
-         "domain/organisation.py", "projections/clocks.py", "projections/responsibility.py")
+_CODE = ("projections/findings_model.py", "domain/rules.py", "domain/case_state.py",
+         "domain/periods.py", "domain/policy.py", "domain/organisation.py",
+         "projections/clocks.py", "projections/responsibility.py")
 
 
 def stamp(thresholds: Thresholds = Thresholds()) -> str:
@@ -420,11 +420,11 @@ def evaluations(app: Any, org: OrgDirectory, as_of: datetime,
             if changes != org.changes:
                 redo.add(case_id)
             elif moment < row[lo]:
-                out[case_no] = EMPTY
+                out[case_no] = Evaluation([], [])  # its own lists: callers may extend them
             elif moment >= row[hi]:
                 listed = items.get(case_id)
                 if listed is None and provisional is None:
-                    out[case_no] = EMPTY
+                    out[case_no] = Evaluation([], [])
                 else:
                     texts = [text for _seq, text in sorted(listed or ())]
                     out[case_no] = settle(decode(case_no, provisional, texts), as_of)

@@ -783,7 +783,7 @@ def _reply_day(c: _Case, accepted: datetime) -> tuple[date, int]:
     if timing == "late":
         return _workday(due + timedelta(days=rng.randint(1, 25))), 0
     days = rng.choice([15, 30])
-    ext_due = add_calendar_days(start, 60 + days).last_day
+    ext_due = add_calendar_days(due, days).last_day  # from the original expiry (art. 34)
     if timing == "extended_late":
         return _workday(ext_due + timedelta(days=rng.randint(1, 10))), days
     day = _workday(due + timedelta(days=rng.randint(1, max(1, (ext_due - due).days - 1))))

@@ -13,6 +13,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -41,8 +42,17 @@ def _bounded_day(d: date) -> date:
     return d
 
 
-BusinessTime = Annotated[AwareDatetime, AfterValidator(_bounded)]
-BusinessDay = Annotated[date, AfterValidator(_bounded_day)]
+def _text_only(value: Any) -> Any:
+    """A time is RFC 3339 text: a bare number (pydantic would read Unix seconds) is refused."""
+    bare = isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    if isinstance(value, int | float) or bare:
+        raise ValueError("a time must be an RFC 3339 string such as 2026-03-02T10:00:00+08:00, "
+                         "not a number")
+    return value
+
+
+BusinessTime = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_bounded)]
+BusinessDay = Annotated[date, BeforeValidator(_text_only), AfterValidator(_bounded_day)]
 Text = Annotated[StrictStr, StringConstraints(max_length=20_000)]
 Code = Annotated[StrictStr, StringConstraints(min_length=1, max_length=128)]
 CaseNo = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]

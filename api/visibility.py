@@ -26,8 +26,21 @@ HOLDING_FIELDS = {"Registered": "registering_unit", "Transferred": "to_unit",
 CONTENT_FIELDS = frozenset({"petitioners", "agent", "representatives", "request",
                             "facts_and_reasons", "attachments"})
 PERSONAL_FIELDS = frozenset({"petitioners", "agent", "representatives"})
-FREE_TEXT = {"ReplyIssued": ("request", "facts_and_reasons"), "Noted": ("text",),
-             "PetitionerNotified": ("content",)}
+# free text written on a case after registration: on an accusation it can restate the content
+# or name the accuser (a 督办 "关于举报某某…", a note of the accuser's call), so a walled caller
+# gets none of it (art. 30 ¶3: 有关情况 too); codes, dates and actors stay
+FREE_TEXT = {"Transferred": ("note",), "HandledDirectly": ("note",), "MarkedRepeat": ("reason",),
+             "ObjectionRaised": ("reasons",), "ObjectionResolved": ("reason",),
+             "PetitionerNotified": ("content",),
+             "AcceptanceRefused": ("reason",), "Noted": ("text",), "ExtensionGranted": ("reason",),
+             "ReplyIssued": ("request", "facts_and_reasons", "legal_basis", "rights_notice"),
+             "OpinionExecuted": ("details",), "Evaluated": ("reason",),
+             "ReviewOpinionIssued": ("reasons", "legal_basis"), "SupervisionIssued": ("content",),
+             "SupervisionAnswered": ("content",), "AssignmentReported": ("report",),
+             "Withdrawn": ("reason",), "Corrected": ("reason",)}
+FREE_TEXT_FIELDS = frozenset(k for keys in FREE_TEXT.values() for k in keys)
+# what a walled caller never gets of a correction: the old and new values of these fields
+WALLED_VALUES = CONTENT_FIELDS | FREE_TEXT_FIELDS | {"accused"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,7 @@ class Lens:
     def registration(self, data: dict[str, Any]) -> dict[str, Any]:
         out = dict(data)
         if self.walled:
-            for k in CONTENT_FIELDS & out.keys():
+            for k in (CONTENT_FIELDS | {"accused"}) & out.keys():
                 out[k] = None
                 self.withheld.add(k)
             return out
@@ -144,9 +157,10 @@ class Lens:
                 if data.get(k):
                     data[k] = None
                     self.withheld.add(k)
-            if f.kind == "Corrected" and data.get("field") in CONTENT_FIELDS:
+            if f.kind == "Corrected" and data.get("field") in WALLED_VALUES:
                 data["old_value"] = data["new_value"] = None
-            corrections = [[c[0], None, None] if c[0] in CONTENT_FIELDS else c
+                self.withheld.add(data["field"])
+            corrections = [[c[0], None, None] if c[0] in WALLED_VALUES else c
                            for c in corrections]
             actor["on_behalf_of"] = None if actor.get("on_behalf_of") else actor.get(
                 "on_behalf_of")

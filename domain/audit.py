@@ -31,7 +31,7 @@ from domain.rules import (
     evaluate,
     with_rule_text,
 )
-from projections.clocks import derive_clocks, status_at
+from projections.clocks import derive_clocks, shown_status
 from projections.responsibility import OrgIndex, segments
 
 DOSSIER_FORMAT = "casetrail-dossier/1"
@@ -106,14 +106,15 @@ def clock_entries(known: list[Fact], as_of: datetime,
                   calendar: HolidayCalendar = CALENDAR) -> list[dict[str, Any]]:
     out = []
     for c in derive_clocks(known, calendar):
-        d = c.deadline_at(as_of)
+        d, status = c.deadline_at(as_of), shown_status(c, as_of)
         out.append({
             "key": c.key, "step": c.step, "unit": c.unit, "start_at": iso(c.start_at),
             "start_version": c.start_version, "last_day": d.last_day.isoformat(),
             "due_at": iso(d.due_at), "provisional": d.provisional, "paused_days": d.paused_days,
             "policy_version": c.policy_version, "calendar_version": d.calendar_version,
-            "status": status_at(c, as_of), "stop_at": iso(c.stop_at), "stop_kind": c.stop_kind,
-            "days_late": c.days_late(), "extension_days": c.extension_days,
+            "status": status, "stop_at": iso(c.stop_at), "stop_kind": c.stop_kind,
+            "days_late": None if status == "provisional" else c.days_late(),
+            "extension_days": c.extension_days,
             "terms": [{"from_at": iso(t.from_at), "last_day": t.deadline.last_day.isoformat(),
                        "reason": t.reason} for t in c.terms],
         })

@@ -113,7 +113,8 @@ DEFAULT_TABLE = PolicyTable([
     _national("handling", "办理（出具处理意见书）", "Handling of a 31(六) petition",
               "calendar_days", 60, "acceptance (受理), 31(六) track only", "第三十四条"),
     _national("extension_cap", "延长办理期限（累计上限）", "Extension, all extensions together",
-              "calendar_days", 30, "the 60-day handling clock; added to it, not a new clock",
+              "calendar_days", 30, "the original expiry of the 60-day handling limit (its "
+              "last day after roll-forward); calendar days, rolled forward again; not a new clock",
               "第三十四条", note="cap on the total; approved by the handling organ's head"),
     _national("assignment_report", "交办事项办结报告", "Report on an assigned matter",
               "set_by_act", None, "the assignment (交办) act", "第二十二条第（三）项"),
@@ -153,9 +154,12 @@ def compute_due(policy: StepPolicy, start: date, *, calendar: HolidayCalendar = 
     """The deadline of ``policy`` for a clock started on ``start`` (start day not counted).
 
     ``paused_days`` (see :func:`domain.periods.count_paused_days`) is refused for steps not
-    pausable. ``extension_days`` (延长, meant for ``handling``, art. 34) lengthens the period
-    counted from the same start (60 + extension, then one roll-forward, not a roll of the 60-day
-    last day first); check the total against the cap with :func:`check_extension`.
+    pausable. ``extension_days`` (延长, meant for ``handling``, art. 34) extends the 办理期限 from
+    its original expiry: the original last day *after* roll-forward (民法典 203 makes that day the
+    period's last day), plus the extension in calendar days, rolled forward again. Counting
+    60 + extension from the start instead would swallow the days of a holiday the original limit
+    rolled over (a 3-day extension of a limit that rolled from Sat 2025-10-04 to 10-09 would
+    extend nothing). Check the total against the cap with :func:`check_extension`.
     """
     if policy.unit == "set_by_act" or policy.length is None:
         raise ValueError(f"{policy.step}: due date is set by the act; use deadline_set_by_act")
@@ -168,8 +172,14 @@ def compute_due(policy: StepPolicy, start: date, *, calendar: HolidayCalendar = 
             raise ValueError(f"{policy.step}: pauses are only supported for calendar days")
         deadline = add_working_days(start, policy.length, calendar=calendar)
     else:
-        deadline = add_calendar_days(start, policy.length + extension_days, calendar=calendar,
+        deadline = add_calendar_days(start, policy.length, calendar=calendar,
                                      roll_forward=policy.roll_forward, paused_days=paused_days)
+        if extension_days:
+            extended = add_calendar_days(deadline.last_day, extension_days, calendar=calendar,
+                                         roll_forward=policy.roll_forward)
+            deadline = replace(extended, length=policy.length + extension_days,
+                               paused_days=paused_days,
+                               provisional=deadline.provisional or extended.provisional)
     return replace(deadline, step=policy.step, policy_version=policy.version)
 
 

@@ -168,6 +168,7 @@ class PostgresRecorder(PostgresApplicationRecorder):
             [s.as_string() for s in self.lock_table_statements]
             + [self._notify_statement.as_string()]))
         self._side_statements: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._select_statements: dict[tuple[bool, bool, bool, bool], Any] = {}
 
     def _notify_channel(self, curs: Any) -> None:
         curs.execute(self._notify_statement)
@@ -195,6 +196,34 @@ class PostgresRecorder(PostgresApplicationRecorder):
             for table, row in side_rows(ids) if side_rows is not None else ():
                 curs.execute(self._side_statement(table, tuple(row)), tuple(row.values()))
         return ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
+                      lte: int | None = None, desc: bool = False,
+                      limit: int | None = None) -> Sequence[StoredEvent]:
+        """The library's query, its text built once per shape, and rows as tuples (psycopg's
+        dict rows cost about a third of loading a case's ten events)."""
+        shape = (gt is not None, lte is not None, desc, limit is not None)
+        statement = self._select_statements.get(shape)
+        if statement is None:
+            from psycopg.sql import SQL
+
+            text = self.select_events_statement.as_string().replace(
+                "SELECT *", "SELECT originator_id, originator_version, topic, state", 1)
+            text += " AND originator_version > %s" if shape[0] else ""
+            text += " AND originator_version <= %s" if shape[1] else ""
+            text += " ORDER BY originator_version " + ("DESC" if desc else "ASC")
+            text += " LIMIT %s" if shape[3] else ""
+            statement = self._select_statements[shape] = SQL(text)  # type: ignore[arg-type]
+        params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
+        from psycopg.rows import tuple_row
+
+        with self.datastore.get_connection() as conn, \
+                conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True)
+            return [StoredEvent(originator_id=oid, originator_version=version, topic=topic,
+                                state=bytes(state))
+                    for oid, version, topic, state in curs.fetchall()]
 
     def _side_statement(self, table: str, columns: tuple[str, ...]) -> Any:
         statement = self._side_statements.get((table, columns))

@@ -103,6 +103,16 @@ def status_at(clock: Clock, at: datetime) -> str | None:
     return open_status(clock.deadline_at(at), clock.informational, clock.paused_at(at), at)
 
 
+def shown_status(clock: Clock, at: datetime) -> str | None:
+    """The status a reader is shown: :func:`status_at`, except that a clock stopped after a
+    provisional due moment is "provisional", not "met_late" (the year's calendar is not out, so
+    its last day may still roll past the stop; the findings keep it apart the same way)."""
+    status = status_at(clock, at)
+    if status == "met_late" and clock.deadline.provisional:
+        return "provisional"
+    return status
+
+
 def open_status(deadline_due_at: Deadline | datetime, informational: bool, paused: bool,
                 at: datetime, provisional: bool | None = None) -> str:
     """The status of a clock still open at ``at`` (shared with the SQL-backed queries)."""
@@ -125,6 +135,10 @@ class _Builder:
         self.clocks: list[Clock] = []
         self.open: dict[str, Clock] = {}
         self.counts: dict[str, int] = {}
+        # clocks still open when a clock of the same name started (a unit that signed for a
+        # matter and passed it on still owes its own notice): kept so that its own notice or a
+        # withdrawal can still stop it
+        self.superseded: list[Clock] = []
 
     def start(self, step: str, f: Fact, unit: str | None, name: str | None = None,
               due_date: str | None = None) -> Clock | None:
@@ -141,13 +155,18 @@ class _Builder:
         clock = Clock(name if n == 1 else f"{name}#{n}", step, unit, at, f.version, version,
                       [Term(at, deadline, "start")])
         self.clocks.append(clock)
+        previous = self.open.get(name)
+        if previous is not None:
+            self.superseded.append(previous)
         self.open[name] = clock
         return clock
 
     def stop(self, name: str, f: Fact, outcome: str | None = None) -> None:
         clock = self.open.pop(name, None)
-        if clock is None:
-            return
+        if clock is not None:
+            self.finish(clock, f, outcome)
+
+    def finish(self, clock: Clock, f: Fact, outcome: str | None = None) -> None:
         clock.stop_at, clock.stop_kind = f.occurred_at, f.kind
         for pause in clock.pauses:
             if pause[1] is None:
@@ -256,8 +275,18 @@ def _objection_resolved(b: _Builder, f: Fact, before: str, holder: str | None) -
 
 
 def _notified(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
-    if f.data.get("kind") in NOTICE_KINDS:
-        b.stop("receipt_notice", f)
+    """A notice meets the notice clock of the unit that gave it: after a matter was passed on,
+    the registering unit's notice must not stop the next unit's clock (nor leave its own open)."""
+    if f.data.get("kind") not in NOTICE_KINDS:
+        return
+    unit = f.actor.get("unit")
+    current = b.open.get("receipt_notice")
+    if current is not None and current.unit != unit:
+        for clock in b.superseded:
+            if clock.step == "receipt_notice" and clock.unit == unit and clock.outcome == "open":
+                b.finish(clock, f)
+                return
+    b.stop("receipt_notice", f)
 
 
 def _accepted(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
@@ -301,8 +330,11 @@ def _review_opinion_served(b: _Builder, f: Fact, before: str, holder: str | None
 
 
 def _hearing_started(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
-    if before == "in_rereview" and "rereview_opinion" in b.open:
-        b.open["rereview_opinion"].pauses.append([f.occurred_at, None])
+    """Hearing time is not counted (art. 36), but a hearing opened once the period has run out
+    extends nothing (count_paused_days ignores it): the clock stays breached, not "paused"."""
+    clock = b.open.get("rereview_opinion")
+    if before == "in_rereview" and clock is not None and f.occurred_at < clock.deadline.due_at:
+        clock.pauses.append([f.occurred_at, None])
 
 
 def _hearing_ended(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
@@ -329,6 +361,9 @@ def _assignment_reported(b: _Builder, f: Fact, before: str, holder: str | None) 
 def _withdrawn(b: _Builder, f: Fact, before: str, holder: str | None) -> None:
     for name in list(b.open):
         b.stop(name, f, "cancelled")
+    for clock in b.superseded:
+        if clock.outcome == "open":
+            b.finish(clock, f, "cancelled")
 
 
 _ON_FACT = {

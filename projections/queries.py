@@ -136,7 +136,9 @@ def _clock_rows(v: ViewDB, at: datetime, where: str = "", params: tuple = ()) ->
          due_at, prov, paused) in rows:
         stopped = stop is not None and stop <= t
         due = from_ts(due_at)
-        status = outcome if stopped else open_status(due, bool(info), bool(paused), at,
+        # stopped after a provisional due moment: not "met late" yet (see clocks.shown_status)
+        status = ("provisional" if outcome == "met_late" and prov else outcome) if stopped \
+            else open_status(due, bool(info), bool(paused), at,
                                                       bool(prov))
         out.append({"case_no": case_no, "clock": clock, "step": step, "unit": unit,
                     "informational": bool(info), "start_at": from_ts(start),
@@ -167,9 +169,11 @@ def running_or_breached(db: DB, at: datetime, unit: str | None = None) -> list[d
 
 
 def overdue(db: DB, as_of: datetime | date, unit: str | None = None) -> list[dict[str, Any]]:
-    """Open statutory clocks past their due moment (breached) as of ``as_of``."""
+    """Open statutory clocks past their due moment (breached) as of ``as_of``. Not a clock in a
+    pause (a hearing: its days are not counted, the due moment moves when it ends), nor one whose
+    due date is provisional (the calendar of its year is not out: it may still roll forward)."""
     at = moment(as_of)
-    return [c for c in running_or_breached(db, at, unit) if c["due_at"] <= at]
+    return [c for c in running_or_breached(db, at, unit) if c["status"] == "breached"]
 
 
 def queue(db: DB, unit: str, as_of: date) -> list[dict[str, Any]]:
@@ -215,8 +219,12 @@ def search(db: DB, unit: str | None = None, status: str | None = None,
                    "k.to_at > ?) WHERE c.case_id = p.case_id AND c.informational = 0 AND "
                    "c.start_at <= ? AND (c.stop_at IS NULL OR c.stop_at > ?)")
         if overdue is not None:
-            where.append(("" if overdue else "NOT ") + f"EXISTS ({open_at} AND k.due_at <= ?)")
-            params += [t, t, t, t, t]
+            # breached, as in overdue(): not provisional, not in a pause
+            breached = (f"{open_at} AND k.due_at <= ? AND k.provisional = 0 AND NOT EXISTS ("
+                        "SELECT 1 FROM pv_clock_pauses q WHERE q.case_id = c.case_id AND "
+                        "q.clock = c.clock AND q.from_at <= ? AND (q.to_at IS NULL OR q.to_at > ?))")
+            where.append(("" if overdue else "NOT ") + f"EXISTS ({breached})")
+            params += [t, t, t, t, t, t, t]
         if due_within_days is not None:
             last = (local_date(at) + timedelta(days=due_within_days)).isoformat()
             where.append(f"EXISTS ({open_at} AND k.due_at > ? AND k.last_day <= ?)")

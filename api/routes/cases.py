@@ -38,7 +38,7 @@ from api.schemas import (
     RegisterIn,
     ResponsibilityOut,
 )
-from api.visibility import CONTENT_FIELDS, listable
+from api.visibility import WALLED_VALUES, listable
 from domain.application import Batch
 from domain.case import PetitionCase
 from projections.queries import who_held
@@ -72,7 +72,7 @@ def _guard(svc: Services, p: Principal, case: PetitionCase, case_no: str, name: 
     _, lens = seen_as(svc, p, case_no, case.facts)
     if name in REFS:
         check_refs(svc, p, REFS[name], args.get(REFS[name]))
-    if lens.walled and name == "correct" and args.get("field") in CONTENT_FIELDS:
+    if lens.walled and name == "correct" and args.get("field") in WALLED_VALUES:
         raise Problem(403, "confidential.forbidden", "无权更正检举控告内容",
                       "This caller may not change the accusation's protected fields", "field")
 

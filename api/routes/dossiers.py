@@ -21,7 +21,7 @@ from api.deps import (
     visible_case,
 )
 from api.dossier import render
-from api.problems import OrjsonResponse
+from api.problems import OrjsonResponse, Problem
 from api.schemas import BusinessTime
 from api.visibility import mask_audit
 from domain import audit
@@ -77,6 +77,9 @@ def diff(case_no: CaseNoPath, svc: ServicesDep, p: Auditor,
          from_: Annotated[BusinessTime, Query(alias="from")], to: BusinessTime,
          sense: Literal["recorded", "happened"] = "recorded") -> Response:
     """Facts added, values corrected, status, holder, clocks and findings new or gone."""
+    if to < from_:
+        raise Problem(422, "period.reversed", "起止时间颠倒",
+                      "'to' must not be earlier than 'from'", "to")
     seen = _seen(svc, p, case_no)
     out: dict[str, Any] = audit.diff(seen.case.facts, from_, to, sense, svc.core.refresh_org())
     if not p.sees_personal:

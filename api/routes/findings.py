@@ -34,6 +34,7 @@ from api.deps import (
 )
 from api.idempotency import fingerprint
 from api.problems import Problem
+from api.routes.queries import known_unit
 from api.schemas import (
     AnnotateIn,
     BusinessTime,
@@ -153,6 +154,10 @@ def list_findings(
     moment = as_of or svc.core.clock()
     if rule is not None and rule not in RULES_BY_ID:
         raise Problem(422, "rule.unknown", "规则不存在", f"Unknown rule {rule!r}", "rule")
+    if category is not None and category not in CATEGORIES:
+        raise Problem(422, "category.unknown", "问责类别不存在",
+                      f"Unknown category {category!r}; one of {sorted(CATEGORIES)}", "category")
+    known_unit(svc, unit)
     query = F.Query(unit=unit, case_no=case, period_from=from_, period_to=to, rule=rule,
                     category=category)
     found = visible_findings(svc, p, moment, query, sense)

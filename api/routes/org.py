@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import OrjsonRoute, Reader, ServicesDep
 from api.problems import Problem
 from api.schemas import BusinessTime
+from domain import catalog as C
 from domain.organisation import OrgDirectory, UnitRecord
 
 router = APIRouter(prefix="/org", tags=["organisation"], route_class=OrjsonRoute)
@@ -64,6 +65,10 @@ def holders(code: Code, post: Annotated[str, Query(max_length=64)], svc: Service
             p: Reader, at: BusinessTime | None = None) -> dict[str, Any]:
     org, moment = svc.core.refresh_org(), at or svc.core.clock()
     _known(org, code)
+    posts = {*C.POSTS, *org.posts}
+    if post not in posts:
+        raise Problem(422, "post.unknown", "岗位类型不存在",
+                      f"Unknown post {post!r}; one of {sorted(posts)}", "post")
     return {"unit": code, "post": post, "at": moment, "persons": org.holders(code, post, moment)}
 
 

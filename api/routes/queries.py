@@ -13,7 +13,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from api.auth import Principal
-from api.deps import OrjsonRoute, Reader, ServicesDep, listable_cases, permit, visible_case
+from api.deps import (
+    OrjsonRoute,
+    Reader,
+    Services,
+    ServicesDep,
+    listable_cases,
+    permit,
+    visible_case,
+)
+from api.problems import Problem
 from api.schemas import BusinessDay, BusinessTime
 from domain.audit import checkpoint_summary
 from domain.periods import local_date
@@ -28,6 +37,13 @@ LIST = {"x-action": "list"}
 
 def _kept(rows: list[dict[str, Any]], allowed: set[str]) -> list[dict[str, Any]]:
     return [r for r in rows if r["case_no"] in allowed]
+
+
+def known_unit(svc: Services, unit: str | None) -> str | None:
+    """An unknown unit code is a 404, not an empty queue (units are public: /org/units)."""
+    if unit is not None and svc.org().unit(unit) is None:
+        raise Problem(404, "unit.not_found", "单位不存在", f"No unit {unit!r}", "unit")
+    return unit
 
 
 @router.get("/cases/{case_no}/clocks", summary="the case's statutory clocks as of a moment",
@@ -48,7 +64,7 @@ def daily(svc: ServicesDep, p: Lister, unit: UnitQuery = None,
     """Everything of ``unit`` (default: the caller's unit) due on or before ``as_of`` (default
     today) and still open that morning."""
     day = as_of or local_date(svc.core.clock())
-    unit = unit or p.unit
+    unit = known_unit(svc, unit) or p.unit
     rows = _kept(svc.views.run(queue, unit, day), listable_cases(svc, p))
     return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
             "unit": unit, "as_of": day, "total": len(rows), "items": rows}
@@ -70,7 +86,7 @@ def overdue_clocks(svc: ServicesDep, p: Lister, as_of: BusinessTime | BusinessDa
                    unit: UnitQuery = None) -> dict[str, Any]:
     """``as_of`` is a moment or a day (its morning); default now."""
     moment: datetime | date = as_of or svc.core.clock()
-    rows = _kept(svc.views.run(overdue, moment, unit), listable_cases(svc, p))
+    rows = _kept(svc.views.run(overdue, moment, known_unit(svc, unit)), listable_cases(svc, p))
     return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
             "as_of": moment, "unit": unit, "total": len(rows), "items": rows}
 
@@ -80,6 +96,7 @@ def running(svc: ServicesDep, p: Lister, at: BusinessTime | None = None,
             unit: UnitQuery = None) -> dict[str, Any]:
     """Running, paused, breached or provisional at ``at`` (default now)."""
     moment = at or svc.core.clock()
-    rows = _kept(svc.views.run(running_or_breached, moment, unit), listable_cases(svc, p))
+    rows = _kept(svc.views.run(running_or_breached, moment, known_unit(svc, unit)),
+                 listable_cases(svc, p))
     return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),
             "at": moment, "unit": unit, "total": len(rows), "items": rows}

@@ -180,8 +180,10 @@ def test_an_extension_moves_the_handling_deadline(sqlite_app: Casetrail) -> None
     told(sqlite_app)
     sqlite_app.execute("A1", "extend", HOUSING, at(2026, 4, 20), days=10, reason="复杂",
                        approver="zhao-lei", petitioner_told=True)
-    assert findings(sqlite_app, "A1", at(2026, 5, 14)) == []  # 03-05 + 70 = 05-14
-    found = findings(sqlite_app, "A1", at(2026, 5, 16))
+    # 03-05 + 60 = 05-04 (Labour Day) -> 05-06; the extension runs from there (art. 34):
+    # 05-06 + 10 = Sat 05-16 -> Mon 05-18
+    assert findings(sqlite_app, "A1", at(2026, 5, 18, 23)) == []
+    found = findings(sqlite_app, "A1", at(2026, 5, 20))
     assert rules_of(found) == ["HANDLING-OVERDUE"] and found[0].days == 2
     assert found[0].evidence == (4, 6)
 

@@ -43,8 +43,8 @@ T = {"Day": _day, "Date": _date}
 class Desk:
     """The supervisor's desk: the application and the read models."""
 
-    def __init__(self, app: Casetrail) -> None:
-        self.app = app
+    def __init__(self, app: Casetrail, clock: Clock) -> None:
+        self.app, self.today = app, clock
         org = app.refresh_org()
         self.units = {u.name: code for code, u in org.units.items()}
         self.people = {name: code for code, name in org.persons.items()}
@@ -55,7 +55,7 @@ class Desk:
     def clock(self, case: str, name: str, on: datetime | None = None) -> dict[str, Any]:
         catch_up(self.app)
         with ViewDB(self.app.database_url) as db:
-            rows = Q.clocks_at(db, case, on or at(2026, 11, 20))
+            rows = Q.clocks_at(db, case, on or self.today())
         return {c["clock"]: c for c in rows}[CLOCKS[name]]
 
     def held(self, case: str, on: datetime) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class Desk:
 
 @pytest.fixture
 def desk(sqlite_app: Casetrail, clock: Clock) -> Desk:
-    return Desk(sqlite_app)
+    return Desk(sqlite_app, clock)
 
 
 @given("the organisation of 哈密市 and 伊州区 as on file")
@@ -135,6 +135,16 @@ def reached_rereview(desk: Desk, case: str, organ: str, day: datetime) -> None:
         desk.run(case, command, unit, moment, **args)
 
 
+@given(parsers.parse("today is {day:Date}", extra_types=T))
+def today(desk: Desk, day: date) -> None:
+    desk.today.set(day.year, day.month, day.day, 9)
+
+
+@given(parsers.parse("{unit} opened a hearing on case {case} on {first:Day}", extra_types=T))
+def hearing_opened(desk: Desk, unit: str, case: str, first: datetime) -> None:
+    desk.run(case, "start_hearing", unit, first.replace(hour=9))
+
+
 @given(parsers.parse("{unit} held a hearing on case {case} from {first:Day} to {last:Day}",
                      extra_types=T))
 def hearing(desk: Desk, unit: str, case: str, first: datetime, last: datetime) -> None:
@@ -167,6 +177,37 @@ def ended_on_then(desk: Desk, day: datetime, name: str, case: str, last: date) -
 @then(parsers.parse("on {day:Day} the {name} of case {case} is {status}", extra_types=T))
 def status_on(desk: Desk, day: datetime, name: str, case: str, status: str) -> None:
     assert desk.clock(case, name, day)["status"] == STATUS[status]
+
+
+def _overdue(desk: Desk, day: datetime) -> list[dict[str, Any]]:
+    catch_up(desk.app)
+    with ViewDB(desk.app.database_url) as db:
+        return Q.overdue(db, day)
+
+
+@then(parsers.parse("on {day:Day} the overdue list names the {name} of case {case}",
+                    extra_types=T))
+def on_overdue_list(desk: Desk, day: datetime, name: str, case: str) -> None:
+    assert (case, CLOCKS[name]) in {(c["case_no"], c["clock"]) for c in _overdue(desk, day)}
+
+
+@then(parsers.parse("on {day:Day} the overdue list does not name the {name} of case {case}",
+                    extra_types=T))
+def not_on_overdue_list(desk: Desk, day: datetime, name: str, case: str) -> None:
+    listed = {(c["case_no"], c["clock"]) for c in _overdue(desk, day)}
+    assert (case, CLOCKS[name]) not in listed
+
+
+@then(parsers.parse("on {day:Day} the overdue search agrees with the overdue list on case {case}",
+                    extra_types=T))
+def search_agrees(desk: Desk, day: datetime, case: str) -> None:
+    """The case search (overdue=true / false) finds the case exactly when one of its clocks is
+    on the overdue list."""
+    listed = case in {c["case_no"] for c in _overdue(desk, day)}
+    with ViewDB(desk.app.database_url) as db:
+        found = case in {r["case_no"] for r in Q.search(db, overdue=True, as_of=day)}
+        not_found = case in {r["case_no"] for r in Q.search(db, overdue=False, as_of=day)}
+    assert (found, not_found) == (listed, not listed)
 
 
 @then(parsers.parse("the {name} of case {case} was met {days:d} day late"))

@@ -84,6 +84,27 @@ DUE_CASES = [
     ("rereview_request", D(2025, 1, 31), D(2025, 3, 3), "1/31+28 = 2/28, +2 = Sun 3/2 -> Mon 3/3"),
     ("rereview_opinion", D(2025, 6, 3), D(2025, 7, 3), "6/30(27) +3 = Thu 7/3"),
     ("evaluation", D(2025, 12, 5), D(2026, 1, 4), "12/31(26) +4 = Sun 1/4/2026, 调休 working"),
+    # audit 2026: more edges, each by hand
+    ("triage", D(2025, 9, 30), D(2025, 10, 15), "eve of the break: 9/30+15 = Wed 10/15"),
+    ("triage", D(2025, 10, 11), D(2025, 10, 27), "调休 Sat start: +15 = Sun 10/26 -> Mon 10/27"),
+    ("triage", D(2026, 2, 13), D(2026, 2, 28), "2/13+15 = Sat 2/28, 调休 working: no roll"),
+    ("receipt_notice", D(2026, 9, 5), D(2026, 9, 20), "+15 = Sun 9/20, 调休 working: no roll"),
+    ("receipt_notice", D(2025, 12, 31), D(2026, 1, 15), "year end: 12/31+15 = Thu 1/15/2026"),
+    ("objection", D(2025, 9, 30), D(2025, 10, 14),
+     "[10/1-10/8] 10/9(1) 10/10(2) Sat 10/11(3, 调休) Mon 10/13(4) Tue 10/14(5)"),
+    ("objection", D(2025, 9, 27), D(2025, 10, 10),
+     "Sat start: Sun 9/28(1, 调休) 9/29(2) 9/30(3) [10/1-10/8] 10/9(4) 10/10(5)"),
+    ("objection", D(2026, 1, 1), D(2026, 1, 8), "[1/2-1/3] Sun 1/4(1, 调休) 1/5 1/6 1/7 1/8(5)"),
+    ("objection", D(2026, 9, 30), D(2026, 10, 13),
+     "[10/1-10/7] 10/8(1) 10/9(2) Sat 10/10(3, 调休) Mon 10/12(4) Tue 10/13(5)"),
+    ("handling", D(2025, 7, 30), D(2025, 9, 28), "7/31(1) 8/31(32) 9/28(60) Sun 调休: no roll"),
+    ("handling", D(2025, 8, 2), D(2025, 10, 9), "8/31(29) 9/30(59) 10/1(60) -> Thu 10/9"),
+    ("handling", D(2023, 12, 31), D(2024, 2, 29), "leap: 1/31(31) Thu 2/29(60), working"),
+    ("handling", D(2024, 12, 31), D(2025, 3, 3), "1/31(31) 2/28(59) Sat 3/1(60) -> Mon 3/3"),
+    ("handling", D(2025, 12, 31), D(2026, 3, 2), "1/31(31) 2/28(59) Sun 3/1(60) -> Mon 3/2"),
+    ("review_request", D(2025, 8, 29), D(2025, 9, 28), "8/29+30 = Sun 9/28, 调休 working"),
+    ("review_opinion", D(2026, 1, 15), D(2026, 2, 14), "1/15+30 = Sat 2/14, 调休 working"),
+    ("rereview_opinion", D(2026, 1, 16), D(2026, 2, 24), "1/16+30 = Sun 2/15 SF; to 2/23 -> 2/24"),
 ]
 
 
@@ -98,14 +119,31 @@ def test_compute_due(step: str, start: date, expected: date, why: str) -> None:
     assert deadline.provisional is False
 
 
+# The extension (art. 34 "延长办理期限") runs from the original expiry of the 60-day limit: its
+# last day after roll-forward (民法典 203), + the extension in calendar days, rolled again.
+# (The engine used to count 60 + ext from acceptance and roll once, which swallowed the holiday
+# the 60 days had rolled over: 2025-08-05 + 3 days' extension gave 10/9, i.e. nothing.)
 @pytest.mark.parametrize(("start", "extension", "expected", "why"), [
-    (D(2025, 3, 3), 30, D(2025, 6, 3), "90 days: 5/31(89) 6/1(90) Dragon Boat -> Tue 6/3"),
-    (D(2025, 3, 3), 10, D(2025, 5, 12), "70 days: 4/30(58) 5/12(70) Mon"),
-    (D(2025, 8, 5), 30, D(2025, 11, 3), "90 days: 10/31(87) 11/3(90) Mon"),
+    (D(2025, 3, 3), 30, D(2025, 6, 5),
+     "60: 3/31(28) 4/30(58) 5/2(60) Labour -> Tue 5/6; 5/6+25 = 5/31, +30 = Thu 6/5"),
+    (D(2025, 3, 3), 10, D(2025, 5, 16), "60 -> Tue 5/6 (as above); 5/6+10 = Fri 5/16"),
+    (D(2025, 8, 5), 30, D(2025, 11, 10),
+     "60: 10/4 National Day -> Thu 10/9; 10/9+22 = 10/31, +30 = Sat 11/8 -> Mon 11/10"),
+    (D(2025, 8, 5), 3, D(2025, 10, 13), "60 -> Thu 10/9; +3 = Sun 10/12 -> Mon 10/13"),
+    (D(2025, 8, 5), 2, D(2025, 10, 11), "60 -> Thu 10/9; +2 = Sat 10/11, 调休 working: no roll"),
+    (D(2025, 8, 5), 1, D(2025, 10, 10), "60 -> Thu 10/9; +1 = Fri 10/10"),
+    (D(2025, 6, 2), 30, D(2025, 9, 1),
+     "60: 6/30(28) 7/31(59) Fri 8/1(60), no roll; 8/1+30 = Sun 8/31 -> Mon 9/1"),
+    (D(2025, 12, 31), 30, D(2026, 4, 1),
+     "60: 1/31(31) 2/28(59) Sun 3/1(60) -> Mon 3/2; 3/2+29 = 3/31, +30 = Wed 4/1"),
+    (D(2026, 3, 2), 20, D(2026, 5, 26),
+     "60: 3/31(29) 4/30(59) 5/1(60) Labour; 5/1-5/5 -> Wed 5/6; +20 = Tue 5/26"),
     (D(2026, 11, 15), 0, D(2027, 1, 14), "60 days reach 2027: Thu 1/14 (provisional)"),
+    (D(2026, 10, 20), 30, D(2027, 1, 20),
+     "60: 10/31(11) 11/30(41) Sat 12/19(60) -> Mon 12/21; +10 = 12/31, +30 = Wed 1/20/2027, "
+     "a year not covered: provisional"),
 ])
 def test_handling_with_extension(start: date, extension: int, expected: date, why: str) -> None:
-    # The extension lengthens the period counted from acceptance (60 + ext), then one roll.
     check_extension(extension, start)  # within the 30-day cap
     deadline = compute_due(policy_for("handling", start), start, extension_days=extension)
     assert deadline.last_day == expected, why

@@ -73,6 +73,8 @@ class OrjsonRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
 
+        takes_json = self.body_field is not None
+
         async def handler(request: Request) -> Response:
             body = await request.body()
             kind = request.headers.get("content-type", "")
@@ -83,9 +85,38 @@ class OrjsonRoute(APIRoute):
                     raise Problem(400, "body.malformed_json", "请求体不是有效的JSON",
                                   "The request body is not valid JSON (UTF-8, RFC 8259)",
                                   "body") from None
+                if b"\\u0000" in body:
+                    where = _nul_at(request._json)
+                    if where is not None:
+                        raise Problem(422, "body.nul_character", "字段中含有空字符(NUL)",
+                                      f"body {where}: a string may not contain U+0000", where)
+            elif body and takes_json:
+                raise Problem(415, "body.unsupported_media_type", "请求体必须是JSON",
+                              f"Send the body as application/json, not {kind or 'untyped'!r}",
+                              "Content-Type")
             return await original(request)
 
         return handler
+
+
+def _nul_at(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (key or value) holding U+0000, else None."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{path}.{k}" if path else str(k)
+            if "\x00" in k:
+                return here
+            found = _nul_at(v, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _nul_at(v, f"{path}.{i}" if path else str(i))
+            if found is not None:
+                return found
+    return None
 
 
 async def services(request: Request) -> Services:
@@ -217,6 +248,8 @@ IDEMPOTENCY_KEY = Header(
 
 def expected_version(header: str | None) -> int | None:
     if header is None:
+        return None
+    if header.strip() == "*":  # RFC 9110 13.1.1: any current version (the case must exist)
         return None
     raw = header.strip().removeprefix("W/").strip('"')
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:

@@ -35,6 +35,9 @@ _BASE_FIELD_ORDER = tuple(sorted(BASE_FIELDS))
 _new_fact = object.__new__
 
 
+# notices a former holder may still give (see PetitionCase.notify_petitioner)
+PASSED_ON_NOTICES = frozenset({"receipt", "route", "redirect"})
+
 def case_id_for(case_no: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"casetrail:case:{case_no}")
 
@@ -373,11 +376,17 @@ class PetitionCase(Aggregate):
         content: str
 
     def notify_petitioner(self, ctx: Context, kind: str, method: str, content: str = "") -> None:
+        """The holding or registering unit gives any notice; a unit the matter was transferred
+        to and that passed it on may still give its own notice of receipt and route (art. 23
+        ¶3: it owes that notice within 15 days of receipt, wherever the matter went next)."""
         if self.state.status in TERMINAL - {"refused", "routed_out"} or self.state.status == "final":
             self._status()  # raises the closed error
-        if ctx.actor.get("unit") not in (self.state.holder, self.state.registering_unit):
-            self._holder(ctx)
         _need_code(kind, C.NOTICE_KINDS, "kind", "告知类型")
+        unit = ctx.actor.get("unit")
+        if unit not in (self.state.holder, self.state.registering_unit) and not (
+                kind in PASSED_ON_NOTICES
+                and any(unit in (t["from"], t["to"]) for t in self.state.transfers)):
+            self._holder(ctx)
         _need_code(method, C.NOTICE_METHODS, "method", "告知方式")
         dep = {"acceptance": self.state.accepted_version, "refusal": self.state.refused_version,
                "extension": self.state.last_extension_version}.get(kind)

@@ -117,3 +117,47 @@ def test_api_tables_are_append_only(api: Api) -> None:
                 "DELETE FROM api_tokens"):
         with pytest.raises(Exception, match="append-only"):
             svc.side.execute(sql)
+
+
+def test_if_match_star_needs_only_the_case_to_exist(api: Api) -> None:
+    """RFC 9110 13.1.1: ``If-Match: *`` holds for any current version of an existing case."""
+    api.register("bureau", "A", ts(3, 2))
+    assert api.post("bureau", "/cases/A/note", {"text": "x"}, **{"If-Match": "*"}
+                    ).status_code == 200
+    size = log_size(api.core)
+    missing = api.post("bureau", "/cases/NOPE/note", {"text": "x"}, **{"If-Match": "*"})
+    assert (missing.status_code, missing.json()["code"]) == (404, "case.not_found")
+    assert log_size(api.core) == size
+
+
+def test_a_body_that_is_not_json_is_415_and_writes_nothing(api: Api) -> None:
+    api.register("bureau", "A", ts(3, 2))
+    size = log_size(api.core)
+    for kind in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = api.h("bureau") | ({"Content-Type": kind} if kind else {})
+        r = api.client.post("/cases/A/note", content=b'{"text":"x"}', headers=headers)
+        assert r.status_code == 415, (kind, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert (r.json()["code"], r.json()["field"]) == ("body.unsupported_media_type",
+                                                         "Content-Type")
+    assert log_size(api.core) == size
+
+
+def test_a_nul_character_in_a_body_string_is_refused_and_writes_nothing(api: Api) -> None:
+    api.register("bureau", "A", ts(3, 2))
+    size = log_size(api.core)
+    for body, field in ((b'{"text":"a\\u0000b"}', "text"),
+                        (b'{"text":"x","occurred_at":"2026-03-03T10:00:00+08:00\\u0000"}',
+                         "occurred_at")):
+        r = api.client.post("/cases/A/note", content=body,
+                            headers=api.h("bureau", **{"Content-Type": "application/json"}))
+        assert (r.status_code, r.json()["code"], r.json()["field"]) == (
+            422, "body.nul_character", field), r.text
+    r = api.client.post("/cases", content=b'{"case_no":"B","petitioners":[{"name":"\\u0000"}]}',
+                        headers=api.h("bureau", **{"Content-Type": "application/json"}))
+    assert (r.status_code, r.json()["field"]) == (422, "petitioners.0.name")
+    # the text "\u0000" written out (an escaped backslash) is not a NUL
+    ok = api.client.post("/cases/A/note", content=b'{"text":"C:\\\\u0000"}',
+                         headers=api.h("bureau", **{"Content-Type": "application/json"}))
+    assert ok.status_code == 200, ok.text
+    assert log_size(api.core) == size + 1

@@ -17,6 +17,7 @@ from tests.conftest import (
     DISTRICT_GOV,
     GRIEVANCE,
     HOUSING,
+    LABOUR,
     at,
     log_size,
     make_app,
@@ -344,3 +345,26 @@ def test_a_unit_that_signed_for_a_matter_may_pass_it_on_before_accepting(app: Ca
     state = app.get_case("C1").state
     assert [t["to"] for t in state.transfers] == ["yz-xfj", "yz-zjj"]
     refused(app, "case.wrong_stage", "C1", "transfer", HOUSING, at(2026, 3, 8), to_unit="yz-rsj")
+
+
+def test_a_unit_that_passed_a_matter_on_may_still_give_its_own_notice(app: Casetrail) -> None:
+    """Art. 23 ¶3: the district bureau signed for the matter on 03-04 and owes its notice of
+    receipt and route within 15 days, even after passing the matter on to the housing bureau;
+    its notice meets its own clock, not the housing bureau's."""
+    from projections.clocks import derive_clocks
+    from projections.facts import facts_of_aggregate
+
+    app.register_case(CITY_BUREAU, at(2026, 3, 2, 10), case_no="C1", **GRIEVANCE)
+    app.execute("C1", "transfer", CITY_BUREAU, at(2026, 3, 3), to_unit="yz-xfj")
+    app.execute("C1", "receive", BUREAU, at(2026, 3, 4))
+    app.execute("C1", "transfer", BUREAU, at(2026, 3, 5), to_unit="yz-zjj")
+    app.execute("C1", "receive", HOUSING, at(2026, 3, 6))
+    refused(app, "actor.not_holder", "C1", "notify_petitioner", BUREAU, at(2026, 3, 7),
+            kind="acceptance", method="sms")  # not its decision to tell
+    refused(app, "actor.not_holder", "C1", "notify_petitioner", LABOUR, at(2026, 3, 7),
+            kind="receipt", method="sms")  # never held the matter
+    app.execute("C1", "notify_petitioner", BUREAU, at(2026, 3, 7), kind="route", method="sms",
+                content="已转伊州区住房和城乡建设局办理")
+    notices = {(c.unit, c.outcome) for c in derive_clocks(facts_of_aggregate(app.history("C1")))
+               if c.step == "receipt_notice"}
+    assert ("yz-xfj", "met") in notices and ("yz-zjj", "open") in notices

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -25,7 +25,8 @@ from domain import catalog as C
 from domain.case_state import CLOSED, STATUS_ZH, TERMINAL, CaseState, Fact, effective_facts, fold
 from domain.errors import DomainError, IllegalTransition, InvalidInput
 from domain.organisation import OrgDirectory
-from domain.periods import add_calendar_days, add_working_days, local_date
+from domain.periods import Deadline, local_date
+from domain.policy import compute_due, policy_for
 
 # A client clock may run a little ahead of ours; beyond this an act "in the future" is refused.
 CLOCK_SKEW = timedelta(seconds=60)
@@ -345,7 +346,7 @@ class PetitionCase(Aggregate):
                           "Only a transferred or assigned matter can be objected to")
         _need_text(reasons, "reasons", "异议理由")
         received = self.effective()[self.state.received_version - 1].occurred_at
-        window = add_working_days(local_date(received), 5)
+        window = _window("objection", local_date(received))
         if _past(ctx, window):
             raise _refuse("objection.too_late", "已超过5个工作日的异议期限（第二十三条）",
                           f"Objections must be raised within 5 working days of receipt "
@@ -669,7 +670,8 @@ class PetitionCase(Aggregate):
                            f"{organ} is not an organ above {previous_organ} (arts. 35–36)",
                            "organ")
         served = self.effective()[base - 1].occurred_at
-        window = add_calendar_days(local_date(served), 30)
+        window = _window("review_request" if level == "review" else "rereview_request",
+                         local_date(served))
         if _past(ctx, window):
             art = "第三十五条" if level == "review" else "第三十六条"
             raise _refuse(f"{level}.too_late", f"已超过收到书面答复之日起30日的请求期限（{art}）",
@@ -925,6 +927,12 @@ def _organ_above(org: OrgDirectory, organ: str, below: str | None) -> bool:
     if upper.kind == "department":
         return ranks[upper.level] < ranks[lower.level]
     return ranks[upper.level] <= ranks[lower.level]
+
+
+def _window(step: str, start: date) -> Deadline:
+    """A request window from the policy table in force on its start day (the same record the
+    clocks use), so the refusal and the clock never disagree."""
+    return compute_due(policy_for(step, start), start)
 
 
 def _past(ctx: Context, window: Any) -> bool:

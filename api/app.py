@@ -37,7 +37,9 @@ def build_services(url: str | None = None, clock: Callable[[], Any] | None = Non
     access = AccessLog(side)
     # the findings workflow (confirm/dismiss…) can then find rule 46(五) findings too
     core.access_records = lambda: access_records_from_log(_all_entries(access))  # type: ignore[attr-defined]
-    return Services(core, side, TokenStore(side), access, Idempotency(side), index,
+    # a person's token stops working once they no longer hold the post it names
+    tokens = TokenStore(side, org=lambda: core.refresh_org(max_age=1.0))
+    return Services(core, side, tokens, access, Idempotency(side), index,
                     ReadModels(core))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import orjson
 
 from api.sidestore import SideStore
+from domain.organisation import OrgDirectory
 
 ROLES: dict[str, str] = {
     "registrar": "登记员", "handler": "承办人", "unit_head": "单位负责人",
@@ -91,6 +93,11 @@ class Principal:
     post: str | None = None
     expires_at: str = ""
 
+    def in_post(self, org: OrgDirectory, at: datetime) -> bool:
+        """A person's token acts in a post of a unit: it is good only while they hold it."""
+        return self.kind != "person" or (self.person is not None and self.post is not None
+                                         and org.holds(self.person, self.unit, self.post, at))
+
     def may(self, action: str) -> bool:
         return any(action in ROLE_ACTIONS.get(r, ()) for r in self.roles)
 
@@ -116,8 +123,13 @@ def _iso(t: datetime) -> str:
 
 
 class TokenStore:
-    def __init__(self, side: SideStore) -> None:
+    """``org``: the organisation as the API sees it; with it, a person's token stops working
+    the moment the person no longer holds the post it names (left the unit, post vacated)."""
+
+    def __init__(self, side: SideStore,
+                 org: Callable[[], OrgDirectory] | None = None) -> None:
         self.side = side
+        self.org = org
 
     def issue(self, *, subject: str, kind: str, unit: str, roles: list[str], now: datetime,
               ttl: timedelta, person: str | None = None, post: str | None = None,
@@ -158,16 +170,22 @@ class TokenStore:
             if len(cache) >= TOKEN_CACHE_MAX:
                 cache.clear()
             hit = cache[key] = (found, t)
-        who: Principal = hit[0]
-        return who if who.expires_at > _iso(now) else None
+        return self._good(hit[0], now)
 
     def cached(self, secret: str, now: datetime) -> Principal | None:
         """The grant if a fresh, unexpired verification is cached (no I/O); else None."""
         hit = self.side.token_cache.get(hash_secret(secret))
         if hit is None or time.monotonic() - hit[1] >= TOKEN_CACHE_SECONDS:
             return None
-        who: Principal = hit[0]
-        return who if who.expires_at > _iso(now) else None
+        return self._good(hit[0], now)
+
+    def _good(self, who: Principal, now: datetime) -> Principal | None:
+        """Unexpired (refused from the expiry instant on) and, for a person, still in post."""
+        if who.expires_at <= _iso(now):
+            return None
+        if self.org is not None and not who.in_post(self.org(), now):
+            return None
+        return who
 
     def _lookup(self, secret_hash: str) -> Principal | None:
         rows = self.side.query(

@@ -154,9 +154,15 @@ def _when(text: str | None) -> datetime:
 
 def _views(db: str | None) -> str:
     from domain.storage import database_url
-    from projections.runner import catch_up
+    from projections.runner import RebuildUnfinished, catch_up
     url = database_url(db)
-    catch_up(url)
+    try:
+        catch_up(url)
+    except RebuildUnfinished:
+        console.print("[red]✗ 查询视图正在重建或重建中断[/] (views.rebuild_unfinished): a rebuild "
+                      "of the read models is running or was interrupted; run `casetrail "
+                      "rebuild` and try again")
+        raise typer.Exit(2) from None
     return url
 
 
@@ -283,10 +289,15 @@ _mount_verify()
 
 @cli.command()
 def rebuild(db: str | None = DbOption) -> None:
-    """Rebuild every read model from the whole event log (with a progress bar)."""
+    """Rebuild every read model from the whole event log (with a progress bar on a terminal)."""
+    import time
+
     from domain.storage import database_url
     from projections.runner import rebuild as run_rebuild
-    run_rebuild(database_url(db), progress=True)
+    started = time.monotonic()
+    # a bar only on a terminal: in CI or a pipe, one plain line when done
+    n = run_rebuild(database_url(db), progress=console.is_terminal)
+    console.print(f"✓ read models rebuilt from {n} events in {time.monotonic() - started:.1f} s")
 
 
 def main() -> None:

@@ -144,8 +144,9 @@ async def principal(svc: ServicesDep,
         who = await run_in_threadpool(verify, secret, now) if svc.side.postgres else \
             verify(secret, now)
     if who is None:
-        raise Problem(401, "auth.invalid_token", "令牌无效、已过期或已撤销",
-                      "The token is unknown, expired or revoked", "Authorization")
+        raise Problem(401, "auth.invalid_token", "令牌无效、已过期、已撤销或持有人已离岗",
+                      "The token is unknown, expired or revoked, or its holder no longer holds "
+                      "the post it names", "Authorization")
     return who
 
 

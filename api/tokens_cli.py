@@ -2,6 +2,7 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -11,6 +12,7 @@ from api.routes.admin import issue_token, list_tokens, revoke_token
 from api.sidestore import SideStore
 from domain.application import Casetrail
 from domain.errors import DomainError
+from domain.storage import database_url, is_postgres, sqlite_path
 
 app = typer.Typer(help="API tokens: issue, revoke, list.", no_args_is_help=True)
 DbOpt = Annotated[str | None, typer.Option(
@@ -18,6 +20,13 @@ DbOpt = Annotated[str | None, typer.Option(
 
 
 def _open(url: str | None) -> tuple[Casetrail, SideStore]:
+    """The store; a SQLite file that does not exist is an error, not a new empty store (a
+    mistyped path would otherwise leave a stray database behind)."""
+    resolved = database_url(url)
+    if not is_postgres(resolved) and not Path(sqlite_path(resolved)).exists():
+        typer.echo(f"No store at {sqlite_path(resolved)} — load an organisation first "
+                   "(casetrail load-org FILE --db URL) or pass --database-url", err=True)
+        raise typer.Exit(2)
     core = Casetrail(url)
     return core, SideStore(core.database_url)
 

@@ -99,7 +99,9 @@ class Casetrail(Application[UUID]):
         if max_age and _monotonic() - self._org_checked < max_age:
             return self.org
         with self._org_lock:
-            self._org_checked = _monotonic()
+            # stamped once the fold is done: a caller within ``max_age`` never gets an
+            # organisation another thread is still folding (a half-loaded one)
+            looked = _monotonic()
             top = self.recorder.max_notification_id() or 0
             while self.org.position < top:
                 batch = self.recorder.select_notifications(
@@ -111,6 +113,7 @@ class Casetrail(Application[UUID]):
                 if len(batch) < 1000:
                     # nothing more of the organisation up to ``top``: skip the case events too
                     self.org.position = top
+            self._org_checked = looked
             return self.org
 
     def load_organisation(self, spec: dict[str, Any], recorded_by: str = "loader") -> int:

@@ -230,6 +230,10 @@ class OrgDirectory:
         return [(unit, t[0]) for unit, t in self._person_terms.get(person, ())
                 if t[2] <= at and (t[3] is None or at < t[3])]
 
+    def person_terms(self, person: str) -> list[tuple[str, str, datetime, datetime | None]]:
+        """(unit, post, from, until|None) of every post ``person`` ever held."""
+        return [(unit, t[0], t[2], t[3]) for unit, t in self._person_terms.get(person, ())]
+
     def chain(self, unit: str, at: datetime) -> list[str]:
         """The unit and its ancestors as they were linked at ``at`` (bottom-up)."""
         out: list[str] = []

@@ -448,6 +448,9 @@ def _clock_findings(facts: list[Fact], clocks: list[Clock], org: OrgDirectory, a
         deadline = clock.deadline_at(as_of)
         overdue = status in ("breached", "provisional") and as_of >= deadline.due_at
         late = status == "met_late"
+        ended = _withdrawn_overdue(clock) if status == "cancelled" else None
+        if ended is not None:  # left undone past its deadline until the withdrawal
+            deadline, overdue = ended, True
         if not (overdue or late):
             continue
         rule = rules[0] if overdue else rules[1]
@@ -457,19 +460,34 @@ def _clock_findings(facts: list[Fact], clocks: list[Clock], org: OrgDirectory, a
                 deadline.calendar_version, "would_be_overdue" if overdue else "would_be_late"),
                 deadline.due_at if overdue else None))
             continue
-        days = (local_date(as_of) - deadline.last_day).days if overdue else clock.days_late()
+        until = clock.stop_at if ended is not None and clock.stop_at is not None else as_of
+        days = (local_date(until) - deadline.last_day).days if overdue else clock.days_late()
         what = "逾期" if overdue else "超期"
+        withdrawn = f"（至{local_date(until).isoformat()}撤回）" if ended is not None else ""
 
         def text(n: object) -> str:
             return (f"{STEP_ZH.get(clock.step, clock.step)}期限 {deadline.last_day.isoformat()}，"
-                    f"{what}{n}日（{clock.policy_version}，{deadline.calendar_version}）")
+                    f"{what}{n}日{withdrawn}（{clock.policy_version}，"
+                    f"{deadline.calendar_version}）")
 
         found = _finding(rule, facts, org, deadline.due_at, clock.key,
                          _clock_evidence(facts, clock), text(days), days=days, unit=clock.unit)
-        if overdue:
+        if overdue and ended is None:
             terms[found.id] = Term(found.at, False, "local", deadline.last_day, text("\x00"))
         out.append(found)
     return out
+
+
+def _withdrawn_overdue(clock: Clock) -> Deadline | None:
+    """The deadline a clock had already passed when a withdrawal cancelled it, else None.
+
+    A withdrawal ends the duty from then on; it does not undo the days the step was left undone
+    before it (the breach had happened: 不作为 until the withdrawal). A clock cancelled before its
+    deadline, or by anything else (an upheld objection, a merge), accuses nobody."""
+    if clock.outcome != "cancelled" or clock.stop_kind != "Withdrawn" or clock.stop_at is None:
+        return None
+    deadline = clock.deadline_at(clock.stop_at)
+    return deadline if clock.stop_at >= deadline.due_at else None
 
 
 PURSUED = frozenset({"handling", "assignment_report", "supervision_response"})
@@ -483,9 +501,12 @@ def _not_pursued(facts: list[Fact], clocks: list[Clock], org: OrgDirectory, as_o
     for clock in clocks:
         if clock.step not in PURSUED:
             continue
-        deadline = clock.deadline_at(as_of)
-        breached = status_at(clock, as_of) == "breached" or (
-            clock.outcome == "met_late" and clock.stop_at is not None
+        status = status_at(clock, as_of)
+        # withdrawn after its deadline: owed a follow-up only if left overdue that long
+        ended = _withdrawn_overdue(clock) if status == "cancelled" else None
+        deadline = ended or clock.deadline_at(as_of)
+        breached = status == "breached" or (
+            (clock.outcome == "met_late" or ended is not None) and clock.stop_at is not None
             and clock.stop_at > deadline.due_at + timedelta(days=t.followup_days))
         if not breached or deadline.provisional:
             continue
@@ -521,8 +542,11 @@ def facts_by_version(facts: list[Fact]) -> dict[int, Fact]:
     return {f.version: f for f in facts}
 
 
+# what ends the wait for a decision on acceptance: a decision, an objection, passing the matter
+# on to the competent unit (art. 23 ¶2), or the petitioner's withdrawal (not a decision: the
+# days it was left undecided stand, see _acceptance_check)
 DECISIONS = frozenset({"Accepted", "AcceptanceRefused", "RoutedOut", "RoutedToOrgan",
-                       "MarkedRepeat", "ObjectionRaised", "Withdrawn"})
+                       "MarkedRepeat", "ObjectionRaised", "Transferred", "Withdrawn"})
 
 
 def _acceptance(facts: list[Fact], org: OrgDirectory, as_of: datetime,
@@ -535,8 +559,11 @@ def _acceptance(facts: list[Fact], org: OrgDirectory, as_of: datetime,
     for f in facts:
         if f.kind == "Received" or (f.kind == "Registered" and not f.data["at_petition_bureau"]):
             receipt = f
-        elif f.kind == "ObjectionResolved" and f.data.get("resolution") == "upheld":
-            receipt = None
+        elif f.kind == "ObjectionResolved":
+            # upheld: the matter goes back to triage; rejected: the unit keeps it and still owes
+            # its decision, counted from the rejection (not from receipt: the reading that
+            # accuses least)
+            receipt = None if f.data.get("resolution") == "upheld" else f
         elif f.kind in DECISIONS and receipt is not None:
             out += _acceptance_check(facts, org, receipt, f, calendar, provisional, terms)
             receipt = None
@@ -557,22 +584,25 @@ def _acceptance_check(facts: list[Fact], org: OrgDirectory, receipt: Fact, decis
     assert done_at is not None
     if done_at < deadline.due_at:
         return []
-    rule = "ACCEPT-LATE" if decision else "ACCEPT-UNDECIDED"
+    decided = decision is not None and decision.kind != "Withdrawn"
+    rule = "ACCEPT-LATE" if decided else "ACCEPT-UNDECIDED"
     unit = receipt.data.get("registering_unit") if receipt.kind == "Registered" else \
         holder_at(facts, receipt.occurred_at)
     if deadline.provisional:
         provisional.append((ProvisionalBreach(
             str(facts[0].data["case_no"]), "acceptance", rule, unit,
             deadline.last_day.isoformat(), deadline.calendar_version,
-            "would_be_late" if decision else "would_be_overdue"),
+            "would_be_late" if decided else "would_be_overdue"),
             None if decision else deadline.due_at))
         return []
     days = (local_date(done_at) - deadline.last_day).days
     evidence = [receipt.version] + ([decision.version] if decision else [])
+    since = "异议被驳回后" if receipt.kind == "ObjectionResolved" else "签收后"
+    until = "（至撤回）" if decision is not None and not decided else ""
 
     def text(n: object) -> str:
-        return (f"签收后应于{deadline.last_day.isoformat()}前决定是否受理，"  # type: ignore[union-attr]
-                f"{'超期' if decision else '逾期'}{n}日")
+        return (f"{since}应于{deadline.last_day.isoformat()}前决定是否受理，"  # type: ignore[union-attr]
+                f"{'超期' if decided else '逾期'}{n}日{until}")
 
     found = _finding(rule, facts, org, deadline.due_at, f"receipt:{receipt.version}", evidence,
                      text(days), days=days, unit=unit)
@@ -655,6 +685,10 @@ def _unserved(facts: list[Fact], org: OrgDirectory, as_of: datetime,
         report = next((r for r in facts if r.kind == "AssignmentReported"
                        and r.version > f.version), None)
         limit = f.occurred_at + timedelta(days=t.service_days)
+        withdrawn = next((w for w in facts if w.kind == "Withdrawn" and w.version > f.version),
+                         None)
+        if served is None and withdrawn is not None and withdrawn.occurred_at <= limit:
+            continue  # withdrawn while it could still be served on time: nothing left to serve
         waiting = False  # listed only once the limit has passed, while still unserved
         if report and (served is None or served.occurred_at > report.occurred_at):
             moment, detail = report.occurred_at, "处理意见书未送达即报送办结"
@@ -694,17 +728,36 @@ def _backfill(facts: list[Fact], log: list[Fact], org: OrgDirectory, as_of: date
 
 
 def _bounces(facts: list[Fact], org: OrgDirectory, t: Thresholds) -> list[Finding]:
+    """推诿: the matter transferred more than ``bounce_transfers`` times counting the first
+    transfer and every re-routing — a transfer after an upheld objection sent it back, or to a
+    unit that had already held it. Passing it on to a unit that had not held it (down the
+    territorial chain, arts. 22(二), 23) is routing, not shirking. Named: the unit whose transfer
+    crossed the threshold."""
     transfers = [f for f in facts if f.kind == "Transferred"]
     if len(transfers) <= t.bounce_transfers:
         return []
-    last = transfers[t.bounce_transfers]
+    held = {str(facts[0].data["registering_unit"])}
+    counted: list[Fact] = []
+    returned = False
+    for f in facts:
+        if f.kind == "ObjectionResolved" and f.data.get("resolution") == "upheld":
+            returned = True
+        elif f.kind == "Transferred":
+            to_unit = str(f.data["to_unit"])
+            if not counted or returned or to_unit in held:
+                counted.append(f)
+            held.add(to_unit)
+            returned = False
+    if len(counted) <= t.bounce_transfers:
+        return []
+    last = counted[t.bounce_transfers]
     units = sorted({str(f.data["from_unit"]) for f in transfers[1:]} |
                    {str(f.data["to_unit"]) for f in transfers})
     return [_finding("TRANSFER-BOUNCE", facts, org, last.occurred_at, "bounce",
                      [f.version for f in facts if f.kind in ("Transferred", "ObjectionRaised",
                                                              "ObjectionResolved")],
-                     f"转送{len(transfers)}次", days=len(transfers),
-                     unit=str(transfers[0].data["from_unit"]), people={"units": units})]
+                     f"转送{len(transfers)}次，其中往返{len(counted) - 1}次", days=len(counted),
+                     unit=str(last.data["from_unit"]), people={"units": units})]
 
 
 MOVING = frozenset({"Received", "Accepted", "ReplyIssued", "ReplyServed", "AcceptanceRefused",
@@ -713,19 +766,21 @@ MOVING = frozenset({"Received", "Accepted", "ReplyIssued", "ReplyServed", "Accep
 
 
 def _supervision(facts: list[Fact], org: OrgDirectory, t: Thresholds) -> list[Finding]:
-    """Two or more supervision acts on the same holder before the case moved on."""
+    """Two or more supervision acts on the same unit before that unit moved the case on (only
+    the acts addressed to the unit that moved count; another unit's supervision is not its)."""
     out: list[Finding] = []
-    pending: list[Fact] = []
+    pending: dict[str, list[Fact]] = {}
     for f in facts:
         if f.kind == "SupervisionIssued":
-            pending.append(f)
+            pending.setdefault(str(f.data["target_unit"]), []).append(f)
         elif f.kind in MOVING and pending:
-            if len(pending) >= t.supervision_acts:
+            unit = str(f.actor.get("unit"))
+            mine = pending.pop(unit, [])
+            if len(mine) >= t.supervision_acts:
                 out.append(_finding("SUPERVISION-REPEATED", facts, org, f.occurred_at,
-                                    str(pending[0].version), [p.version for p in pending] +
-                                    [f.version], f"经{len(pending)}次督办后才推进",
-                                    days=len(pending), unit=pending[0].data["target_unit"]))
-            pending = []
+                                    str(mine[0].version), [p.version for p in mine] +
+                                    [f.version], f"经{len(mine)}次督办后才推进",
+                                    days=len(mine), unit=unit))
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from domain.case_state import CaseState, Fact
 from domain.periods import CALENDAR, TZ, HolidayCalendar, days_late, local_date
 from projections.clocks import INFORMATIONAL, clocks_of, trace
-from projections.responsibility import OrgIndex, segment_rows, spans_of
+from projections.responsibility import OrgIndex, paused_days_between, segment_rows, spans_of
 from projections.schema import _DAY, _TS, DERIVED, day, ts
 
 STAGES = {
@@ -101,6 +101,8 @@ def derive_into(case_id: str, facts: list[Fact], index: OrgIndex, calendar: Holi
             # local_date, without its memo look-up for an instant already on the zone object
             n = ((b.date() if b.tzinfo is TZ else local_date(b))
                  - (a.date() if a.tzinfo is TZ else local_date(a))).days
+            if n and c.pauses:  # hearing days are not counted (responsibility.clock_days)
+                n -= paused_days_between(c.pauses, local_date(a), local_date(b))
             days.append((case_id, key, seq, unit, handler, tsget(a) or ts(a),
                          tsget(b) or ts(b), n))
     out["pv_cases"].append(_case_row(case_id, state, facts, open_days, segs, closed))

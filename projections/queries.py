@@ -88,9 +88,11 @@ def _held(case_no: str, from_at: datetime | None, to_at: datetime | None, unit: 
     for role, person in sorted(people):
         roles.setdefault(role, []).append(person)
     chain: dict[int, dict[str, Any]] = {}
-    for depth, code, level, post, person in sorted(terr):
+    for depth, code, level, post, person in sorted(terr, key=lambda r: (r[0], r[3] or "",
+                                                                         r[4] or "")):
         entry = chain.setdefault(depth, {"unit": code, "level": level, "posts": {}})
-        entry["posts"].setdefault(post, []).append(person)
+        if post is not None:  # the row naming the unit itself (listed even with no holders)
+            entry["posts"].setdefault(post, []).append(person)
     return {"case_no": case_no, "unit": unit, "handler": handler, **roles,
             "segment": {"from": from_at, "to": to_at, "cause": cause},
             "territory": [chain[d] for d in sorted(chain)]}
@@ -233,3 +235,17 @@ def search(db: DB, unit: str | None = None, status: str | None = None,
            f"WHERE {' AND '.join(where)} ORDER BY p.case_no LIMIT {int(limit)}")
     with _open(db) as v:
         return [dict(zip(_CASE_COLS, row)) for row in v.query(sql, params)]
+
+
+# --- days per holder ---------------------------------------------------------------------------
+def days_with_holders(db: DB, case_no: str) -> list[dict[str, Any]]:
+    """For each clock of the case, its days with each holding segment (unit, handler): days are
+    counted as the clock counts them (start day not counted, hearing days not counted), so a
+    stopped clock's days add up to its own count; ``days`` is None while a segment is open."""
+    with _open(db) as v:
+        rows = v.query("SELECT clock, seg, unit, handler, from_at, to_at, days FROM "
+                       "pv_clock_days WHERE case_id = ? ORDER BY clock, seg",
+                       (str(case_id_for(case_no)),))
+    return [{"clock": clock, "seg": seg, "unit": unit, "handler": handler,
+             "from": from_ts(a), "to": from_ts(b), "days": days}
+            for clock, seg, unit, handler, a, b, days in rows]

@@ -378,8 +378,25 @@ def _scratch_dir(url: str) -> str | None:
     path = sqlite_path(url)
     if not path or path == ":memory:" or path.startswith("file:"):
         return None
-    return tempfile.mkdtemp(prefix=".casetrail-rebuild-",
-                            dir=os.path.dirname(os.path.abspath(path)))
+    folder = os.path.dirname(os.path.abspath(path))
+    _remove_stale_scratch(folder)
+    return tempfile.mkdtemp(prefix=f".casetrail-rebuild-{os.getpid()}-", dir=folder)
+
+
+def _remove_stale_scratch(folder: str) -> None:
+    """Delete the scratch directories of rebuilds that were killed (their process is gone):
+    each can hold as much as the read models."""
+    for name in os.listdir(folder):
+        parts = name.split("-")
+        if not name.startswith(".casetrail-rebuild-") or len(parts) < 4 \
+                or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+        except (PermissionError, OverflowError):
+            pass  # another user's live process, or not a process id
 
 
 class _Workers:

@@ -10,21 +10,30 @@ today's office holders. The territorial chain of the case's location (grid → v
 Business time (``occurred_at``) decides; an act stated earlier than the previous change of holder
 takes effect at that change (holders never go back in time). After a case is closed, its last
 segment stays with those who held it when it closed.
+
+Nobody is named for a post or a charge they did not hold at that moment: a vacant post names
+nobody; a handler who left the unit is not named again for that holding, even if they come back
+in another post (only a new assignment names them); a 包案 assignment replaces the earlier one
+(the leader in personal charge is the one last put in charge) and names its leader only while
+they hold a leadership post. Every unit of the territorial chain is listed, with or without
+post holders, so a vacancy or a location above grid level shows as such.
 """
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain.case_state import CLOSED, Fact
+from domain.catalog import LEADER_POSTS
 from domain.organisation import OrgDirectory
 from domain.periods import local_date
 
 UNIT_POSTS = ("petition_officer", "petition_leader", "head")
 TERRITORY_POSTS = ("grid_head", "household_head", "village_secretary", "secretary", "head")
 EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,8 @@ class TerritoryRow:
     depth: int
     unit: str
     level: str | None
-    post: str
-    person: str
+    post: str | None  # None (with person None): the unit itself, listed even with no holders
+    person: str | None
 
 
 class OrgIndex:
@@ -57,8 +66,9 @@ class OrgIndex:
         self._changes: dict[tuple[str, tuple[str, ...]], list[datetime]] = {}
         self._people: dict[str, tuple[list[datetime], list[tuple[Any, ...]]]] = {}
         self._territory: dict[str, tuple[list[datetime], list[list[tuple[Any, ...]]]]] = {}
-        self._points: dict[tuple[str, str | None], list[datetime]] = {}
+        self._points: dict[tuple[Any, ...], list[datetime]] = {}
         self._terms: dict[tuple[str, str], list[tuple[datetime, datetime | None]]] = {}
+        self._leading: dict[str, list[tuple[datetime, datetime | None]]] = {}
 
     def reset(self) -> None:
         self._changes.clear()
@@ -66,21 +76,40 @@ class OrgIndex:
         self._territory.clear()
         self._points.clear()
         self._terms.clear()
+        self._leading.clear()
 
-    def segment_points(self, unit: str, handler: str | None) -> list[datetime]:
-        """When a segment of ``unit`` with ``handler`` may change: a change of the unit's petition
-        posts, or the start or end of one of the handler's terms in the unit (sorted)."""
-        key = (unit, handler)
+    def segment_points(self, unit: str | None, handler: str | None,
+                       leaders: tuple[str, ...] = ()) -> list[datetime]:
+        """When a segment of ``unit`` with ``handler`` and 包案 ``leaders`` may change: a change
+        of the unit's petition posts, or the start or end of one of the handler's terms in the
+        unit or of a leader's leadership terms (sorted)."""
+        key = (unit, handler, leaders)
         found = self._points.get(key)
         if found is None:
-            points = set(self.changes(unit, UNIT_POSTS))
-            if handler:
-                for since, until in self.handler_terms(unit, handler):
-                    points.add(since)
-                    if until is not None:
-                        points.add(until)
+            points = set(self.changes(unit, UNIT_POSTS)) if unit else set()
+            terms = [t for p in leaders for t in self.leader_terms(p)]
+            if handler and unit:
+                terms += self.handler_terms(unit, handler)
+            for since, until in terms:
+                points.add(since)
+                if until is not None:
+                    points.add(until)
             found = self._points[key] = sorted(points)
         return found
+
+    def leader_terms(self, person: str) -> list[tuple[datetime, datetime | None]]:
+        """[since, until) of every leadership post (head, leader in charge, secretary) that
+        ``person`` held in any unit: a 包案 leader is named only within them."""
+        found = self._leading.get(person)
+        if found is None:
+            found = self._leading[person] = [
+                (since, until) for _unit, post, since, until in self.org.person_terms(person)
+                if post in LEADER_POSTS]
+        return found
+
+    def leads(self, person: str, at: datetime) -> bool:
+        return any(since <= at and (until is None or at < until)
+                   for since, until in self.leader_terms(person))
 
     def handler_terms(self, unit: str, person: str) -> list[tuple[datetime, datetime | None]]:
         """[since, until) of every post ``person`` held in ``unit``."""
@@ -124,9 +153,10 @@ class OrgIndex:
             while t is not None:
                 chain = self.org.chain(location, t)
                 points.append(t)
-                rows.append([(depth, code, self._level(code), post, person)
-                             for depth, code in enumerate(chain) for post in TERRITORY_POSTS
-                             for person in sorted(self.org.holders(code, post, t))])
+                rows.append([row for depth, code in enumerate(chain) for row in (
+                    (depth, code, self._level(code), None, None),
+                    *((depth, code, self._level(code), post, person) for post in TERRITORY_POSTS
+                      for person in sorted(self.org.holders(code, post, t))))])
                 t = self.next_change(chain, TERRITORY_POSTS, t, parents=True)
             found = self._territory[location] = (points, rows)
         return found
@@ -184,8 +214,8 @@ def spans_of(steps: list[Any], final_status: str) -> tuple[list[tuple[Any, ...]]
         kind = f.kind
         if kind == "HandlerAssigned":
             handler = f.data["person"]
-        elif kind == "LeaderAssigned" and f.data["person"] not in leaders:
-            leaders = tuple(sorted((*leaders, f.data["person"])))
+        elif kind == "LeaderAssigned":
+            leaders = (f.data["person"],)  # the leader now in personal charge replaces the last
         at = f.occurred_at
         if last is not None and not at > last:
             at = last
@@ -194,7 +224,9 @@ def spans_of(steps: list[Any], final_status: str) -> tuple[list[tuple[Any, ...]]
             spans.append((at, holder, handler, leaders, kind))
         else:
             prev = spans[-1]
-            if prev[1] != holder or prev[2] != handler or prev[3] != leaders:
+            # the same handler assigned again starts a holding of theirs anew (after they left)
+            if prev[1] != holder or prev[2] != handler or prev[3] != leaders or \
+                    kind == "HandlerAssigned":
                 spans.append((at, holder, handler, leaders, kind))
     closed = last if final_status in CLOSED else None
     return spans, closed
@@ -216,13 +248,13 @@ def segment_rows(spans: list[tuple[Any, ...]], closed: datetime | None,
     out: list[tuple[Any, ...]] = []
     last = len(spans) - 1
     segment_points, unit_people = index.segment_points, index.unit_people
-    holds_any = index.holds_any
+    holds_any, leads = index.holds_any, index.leads
     for i, (start, unit, handler, leaders, cause) in enumerate(spans):
         end = spans[i + 1][0] if i < last else closed
         t, why = start, cause
-        points = segment_points(unit, handler) if unit else ()
+        points = segment_points(unit, handler, leaders) if unit or leaders else ()
         n_points = len(points)
-        baoan = tuple([("baoan_leader", None, p) for p in leaders]) if leaders else ()
+        left = False  # the handler left the unit during this holding: not named again in it
         while True:
             nxt = None
             if n_points:
@@ -232,11 +264,16 @@ def segment_rows(spans: list[tuple[Any, ...]], closed: datetime | None,
                     if end is not None and nxt >= end:
                         nxt = None
             seg_end = nxt if nxt is not None else (end if i < last else None)
+            baoan = tuple([("baoan_leader", None, p) for p in leaders if leads(p, t)]) \
+                if leaders else ()
             people = baoan + unit_people(unit, t) if unit else baoan
             # a handler who no longer holds a post in the unit is not attributed from then on
-            current = handler if handler and unit and holds_any(handler, unit, t) else None
-            if handler and current is None and why == "post_change":
+            # (coming back in another post does not make the case theirs again)
+            current = handler if handler and unit and not left and holds_any(handler, unit, t) \
+                else None
+            if handler and current is None and why == "post_change" and not left:
                 why = "handler_left"
+            left = left or (handler is not None and current is None)
             if out and out[-1][1] == t:  # two changes at one instant: keep the later
                 out.pop()
             out.append((len(out) + 1, t, seg_end, unit, current, why, people))
@@ -291,8 +328,24 @@ def clock_days(clock: Any, segs: list[Segment]) -> list[tuple[int, str | None, s
         if b is not None and b <= a:
             continue
         days = None if b is None else (local_date(b) - local_date(a)).days
+        if days and clock.pauses:
+            days -= paused_days_between(clock.pauses, local_date(a), local_date(b))
         out.append((s.seq, s.unit, s.handler, a, b, days))
     return out
+
+
+def paused_days_between(pauses: list[Any], first: date, last: date) -> int:
+    """Days after ``first`` up to ``last`` that fall in one of the clock's pauses (a hearing,
+    art. 36: its days, first and last included, are not counted), so that a clock's days per
+    holder add up to the days its own count ran, not to the calendar days in between."""
+    paused: set[date] = set()
+    for a, b in pauses:
+        d, end = max(local_date(a), first + ONE_DAY), last if b is None else min(local_date(b),
+                                                                               last)
+        while d <= end:
+            paused.add(d)
+            d += ONE_DAY
+    return len(paused)
 
 
 def segment_at(segs: list[Segment], at: datetime) -> Segment | None:

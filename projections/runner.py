@@ -97,19 +97,23 @@ class Runner:
     def _apply(self, notes: list[Any]) -> None:
         new: dict[str, list[Fact]] = {}
         changed_units: set[str] = set()
+        changed_people: set[str] = set()
         org_changed = False
         mapper = self.app.mapper
         for n in notes:
             if n.topic in _ORG:
                 org_changed = True
-                changed_units.update(self._apply_org(mapper.to_domain_event(n)))
+                event = mapper.to_domain_event(n)
+                changed_units.update(self._apply_org(event))
+                if isinstance(event, (Unit.PostFilled, Unit.PostVacated)):
+                    changed_people.add(event.person)
             else:
                 case_id, fact = fact_of_notification(n, mapper)
                 new.setdefault(str(case_id), []).append(fact)
         end = notes[-1].id
         if org_changed:
             self.index.reset()
-            for case_id in self._referencing(changed_units) - new.keys():
+            for case_id in self._referencing(changed_units, changed_people) - new.keys():
                 new[case_id] = []
         earlier = [c for c, fs in new.items() if not fs or fs[0].version > 1]
         prior = self._history(earlier, end)
@@ -147,12 +151,19 @@ class Runner:
                 out[str(UUID(str(oid)))].append(fact_of_notification(stored, self.app.mapper)[1])
         return out
 
-    def _referencing(self, units: set[str]) -> set[str]:
+    def _referencing(self, units: set[str], people: set[str] = frozenset()) -> set[str]:  # type: ignore[assignment]
+        """Cases whose rows may change with these units' posts: those held by or owing a clock
+        to one of the units, and those with one of these people as 包案 leader (named only while
+        in a leadership post, wherever it is)."""
         found: set[str] = set()
         for table in ("pv_segments", "pv_clocks"):
             for unit in sorted(units):
                 found.update(r[0] for r in self.db.query(
                     f"SELECT DISTINCT case_id FROM {table} WHERE unit = ?", (unit,)))
+        for person in sorted(people):
+            found.update(r[0] for r in self.db.query(
+                "SELECT DISTINCT case_id FROM pv_segment_people WHERE role = 'baoan_leader' "
+                "AND person = ?", (person,)))
         return found
 
     def _changes(self, new: dict[str, list[Fact]],
@@ -177,8 +188,12 @@ class Runner:
         db.begin() if db.pg else db.execute("BEGIN IMMEDIATE")
         try:
             lock = " FOR UPDATE" if db.pg else ""
-            rows = db.query(f"SELECT position FROM pv_tracking WHERE name = ?{lock}", (NAME,))
-            if (int(rows[0][0]) if rows else 0) != expected:
+            rows = dict(db.query(f"SELECT name, position FROM pv_tracking WHERE name IN (?, ?)"
+                                 f"{lock}", (NAME, REBUILDING)))
+            if REBUILDING in rows:  # a rebuild began since this runner started: never mix in
+                raise RebuildUnfinished("a rebuild of the read models is running or was "
+                                        "interrupted; run `casetrail rebuild` (again)")
+            if int(rows.get(NAME, 0)) != expected:
                 raise PositionMoved(NAME)
             for table, ids in changes["deletes"].items():
                 db.delete_cases(table, ids)

@@ -73,15 +73,17 @@ ORG_TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
     "pv_territory_chain": ((
         ("location", "TEXT NOT NULL"), ("from_at", "TEXT NOT NULL"), ("to_at", "TEXT"),
         ("depth", "INTEGER NOT NULL"), ("unit", "TEXT NOT NULL"), ("level", "TEXT"),
-        ("post", "TEXT NOT NULL"), ("person", "TEXT NOT NULL"),
+        ("post", "TEXT"), ("person", "TEXT"),  # both NULL: the unit itself (even if vacant)
     ), "location"),
 }
 DERIVED = tuple(TABLES)  # one case's rows (first column: case_id)
 ORG_DERIVED = tuple(ORG_TABLES)
 TABLES.update(ORG_TABLES)
 # bumped when the tables change shape or what their rows mean: an older layout is dropped and
-# replayed (3: an art. 34 extension runs from the rolled expiry; a notice meets its own unit's clock)
-LAYOUT = "3"
+# replayed (3: an art. 34 extension runs from the rolled expiry; a notice meets its own unit's clock;
+# 4: every unit of a territorial chain has a row, holders or not; hearing days are not a holder's;
+# a 包案 assignment replaces the last and names its leader only while in a leadership post)
+LAYOUT = "4"
 INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS pv_cases_pk ON pv_cases (case_id)",
     "CREATE INDEX IF NOT EXISTS pv_cases_no ON pv_cases (case_no)",

@@ -1,7 +1,7 @@
 """Tokens (issued by the CLI, helpers here), the caller's own grant, and the read-access log."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -14,6 +14,7 @@ from api.sidestore import SideStore
 from api.visibility import listable
 from domain.application import Casetrail
 from domain.errors import InvalidInput
+from domain.organisation import OrgDirectory
 
 router = APIRouter(tags=["admin"], route_class=OrjsonRoute)
 # roles whose jurisdiction is the territory their unit belongs to (its parent), not the unit
@@ -33,6 +34,9 @@ def issue_token(core: Casetrail, side: SideStore, *, subject: str, kind: str, un
                 ) -> tuple[str, Principal]:
     """Check the grant against the organisation and store a new token (only its hash)."""
     org = core.refresh_org()
+    if not subject.strip():
+        raise InvalidInput("token.bad_subject", "令牌持有人不能为空",
+                           "subject names the person or system holding the token", "subject")
     bad = sorted(set(roles) - set(ROLES)) or ([] if roles else ["(none)"])
     if bad:
         raise InvalidInput("token.bad_role", "角色无效", f"Unknown roles {bad}; choose from "
@@ -48,11 +52,29 @@ def issue_token(core: Casetrail, side: SideStore, *, subject: str, kind: str, un
                            "person")
     if not 1 <= days <= 3660:
         raise InvalidInput("token.bad_expiry", "有效期无效", "days must be 1–3660", "days")
+    now, ttl = core.clock(), timedelta(days=days)
+    if kind == "person":
+        ttl = min(ttl, _term_left(org, person or "", unit, post or "", now))
     return TokenStore(side).issue(
-        subject=subject, kind=kind, unit=unit, roles=roles, now=core.clock(),
-        ttl=timedelta(days=days), person=person, post=post,
+        subject=subject, kind=kind, unit=unit, roles=roles, now=now,
+        ttl=ttl, person=person, post=post,
         scope_unit=scope_unit or default_scope(core, unit, roles),
         include_subunits=include_subunits, issued_by=issued_by, note=note)
+
+
+def _term_left(org: OrgDirectory, person: str, unit: str, post: str, now: datetime
+               ) -> timedelta:
+    """How long the person still holds the post (a token never outlives a term already known
+    to end); refused if they do not hold it now: every event it writes would name them in it."""
+    record = org.unit(unit)
+    ends = [t[3] for t in (record.terms if record else ())
+            if t[0] == post and t[1] == person and t[2] <= now and (t[3] is None or now < t[3])]
+    if not ends:
+        raise InvalidInput("token.post_not_held", "该人员当前未在该单位担任所述岗位",
+                           f"{person} does not hold {post} of {unit} now; a person's token acts "
+                           "in a post they hold", "post")
+    known = [e for e in ends if e is not None]
+    return timedelta(days=3660) if len(known) < len(ends) else max(known) - now
 
 
 def revoke_token(core: Casetrail, side: SideStore, token_id: str, reason: str = "",

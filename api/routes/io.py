@@ -9,8 +9,21 @@ One line per act, in log order::
 Import keeps each act's business time; its recorded time is the import time, so back-filling
 stays visible. Each line is validated by the same request models and the same domain rules as the
 API. A bad line is reported with its number and nothing of that case is written (nor of cases
-that name it); the other cases are written in one transaction. Export writes the same lines, so
-an export imports into an empty store and reproduces the same cases.
+that name it); the other cases are written in one transaction. A line that cannot be read at
+all (not UTF-8, not JSON, not a JSON object) names no case: the whole file is refused, with its
+line number, and nothing is written. A UTF-8 byte-order mark, CRLF line ends and blank lines
+are accepted. Importing a file again is safe: a case the store already holds with exactly the
+file's acts is reported under ``already_present`` and nothing of it is written; a case number
+the store holds with a different history is rejected (``case.exists``).
+
+Export writes the same lines, so an export imports into an empty store and reproduces the same
+cases. ``unit`` selects the cases the unit (or a unit now under it) holds or ever held;
+``registered_from``/``registered_until`` the cases *registered* in the period, each with its
+whole history (a case registered before the period is not included, even if it was acted on
+in the period: its history could not be imported without its registration). Either way the
+export also carries every case linked to a chosen one (repeat or bypass petitions, both ways,
+transitively) that the caller may list, so that the file imports on its own and the links
+survive.
 """
 from __future__ import annotations
 
@@ -26,11 +39,13 @@ from pydantic import BaseModel, JsonValue, ValidationError
 from starlette.responses import StreamingResponse
 
 from api.auth import Principal
+from api.case_index import fact_of
 from api.deps import OrjsonRoute, Services, ServicesDep, permit, snapshot
 from api.problems import Problem
 from api.schemas import COMMAND_MODELS, BusinessTime, CaseNo, Code, RegisterIn, Strict, Text
 from api.visibility import covers, lens_for, listable
 from domain.application import Batch
+from domain.case_state import Fact
 from domain.errors import DomainError
 from domain.organisation import OrgDirectory
 
@@ -75,6 +90,10 @@ EVENT_ARGS: dict[str, tuple[str, tuple[str, ...]]] = {
 # derived by the core from another act, not imported as lines of their own
 DERIVED = frozenset({"LinkedPetition"})
 REGISTRATION_DERIVED = ("case_no", "registering_unit", "at_petition_bureau", "original_final")
+# where one case names another: the export carries both (the core records a link on each)
+LINK_FIELDS = {"Registered": ("repeat_of", "bypass_of"), "MarkedRepeat": ("original",),
+               "LinkedPetition": ("other_case",)}
+BOM = b"\xef\xbb\xbf"
 
 
 class LineActor(Strict):
@@ -115,6 +134,7 @@ class Report:
     events: int = 0
     position: int | None = None
     organisation: str = "absent"
+    present: set[str] = field(default_factory=set)
 
     def reject(self, case_no: str, line: int, code: str, title: str, detail: str,
                where: str | None) -> None:
@@ -124,7 +144,7 @@ class Report:
     def as_dict(self, dry_run: bool) -> dict[str, Any]:
         return {"dry_run": dry_run, "lines": self.lines, "organisation": self.organisation,
                 "cases_imported": len(self.cases), "events_written": self.events,
-                "position": self.position,
+                "position": self.position, "already_present": sorted(self.present),
                 "rejected": sorted(self.rejected.values(), key=lambda r: r["line"])}
 
 
@@ -132,20 +152,19 @@ def _parse(body: bytes, report: Report, p: Principal | None, svc: Services) -> t
         list[Step], dict[str, Any] | None]:
     steps: list[Step] = []
     spec: dict[str, Any] | None = None
-    for number, raw in enumerate(body.split(b"\n"), start=1):
+    for number, raw in enumerate(body.removeprefix(BOM).split(b"\n"), start=1):
         if not raw.strip():
             continue
         report.lines += 1
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise Problem(400, "import.malformed_line", "导入行不是有效的JSON",
-                          f"Line {number} is not valid JSON; nothing was imported", "body",
-                          line=number) from None
+        data = _json_line(raw, number)
         if isinstance(data, dict) and "organisation" in data and not steps and spec is None:
             spec = _validated(OrgLine, data, number).organisation  # type: ignore[attr-defined]
             continue
-        if not isinstance(data, dict) or not isinstance(data.get("case_no"), str):
+        if not isinstance(data, dict):
+            raise Problem(422, "import.not_an_object", "导入行不是JSON对象",
+                          f"Line {number} is a JSON {_json_kind(data)}, not an object; "
+                          "nothing was imported", "body", line=number)
+        if not isinstance(data.get("case_no"), str):
             raise Problem(422, "import.no_case", "导入行缺少信访件编号",
                           f"Line {number} names no case; nothing was imported", "case_no",
                           line=number)
@@ -153,6 +172,26 @@ def _parse(body: bytes, report: Report, p: Principal | None, svc: Services) -> t
         if step is not None:
             steps.append(step)
     return steps, spec
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return kinds.get(type(value), "number")
+
+
+def _json_line(raw: bytes, number: int) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise Problem(400, "import.not_utf8", "导入行不是UTF-8编码",
+                      f"Line {number} is not UTF-8 (byte {e.start + 1}); nothing was imported",
+                      "body", line=number) from None
+    raise Problem(400, "import.malformed_line", "导入行不是有效的JSON",
+                  f"Line {number} is not valid JSON; nothing was imported", "body", line=number)
 
 
 def _validated(model: type[BaseModel], data: Any, number: int) -> BaseModel:
@@ -235,6 +274,8 @@ def import_ndjson(svc: Services, body: bytes, p: Principal | None = None,
     steps, spec = _parse(body, report, p, svc)
     if spec is not None:
         report.organisation = _organisation(svc, spec, p, dry_run)
+    report.present = _already_present(svc, steps, report, p)
+    steps = [s for s in steps if s.case_no not in report.present]
     while True:
         before = len(report.rejected)
         batch = _attempt(svc, steps, report, p)
@@ -247,6 +288,39 @@ def import_ndjson(svc: Services, body: bytes, p: Principal | None = None,
             results = batch.commit()
             report.position = max((r.position or 0) for r in results) or None
     return report.as_dict(dry_run)
+
+
+def _already_present(svc: Services, steps: list[Step], report: Report, p: Principal | None
+                     ) -> set[str]:
+    """The file's cases that the store already holds with exactly the events the file's acts
+    give (a repeated import): the acts are replayed in a batch that is never committed and
+    compared with the stored events, all but their recording time."""
+    known, org, now = svc.index.refresh(), svc.core.refresh_org(), svc.core.clock()
+    # a case the caller may not list is refused as "exists" like any other, without saying more
+    again = {s.case_no for s in steps if s.case_no in known and s.case_no not in report.rejected
+             and (p is None or listable(p, known[s.case_no].profile, org, now))}
+    scratch, failed = Batch(svc.core), set()
+    for s in steps:
+        if s.case_no not in again or s.case_no in failed:
+            continue
+        try:
+            if s.command == "register":
+                scratch.register(s.actor, s.occurred_at, s.case_no, **s.args)
+            else:
+                scratch.execute(s.case_no, s.command, s.actor, s.occurred_at, None, **s.args)
+        except DomainError:
+            failed.add(s.case_no)
+    out = set()
+    for case_no in again - failed:
+        replayed = [_same(fact_of(e)) for e in scratch.cases[case_no].pending_events]
+        if replayed == [_same(f) for f in snapshot(svc.core, case_no).facts]:
+            out.add(case_no)
+    return out
+
+
+def _same(f: Fact) -> tuple[Any, ...]:
+    actor = {k: v for k, v in f.actor.items() if k != "client"}
+    return f.version, f.kind, f.occurred_at, actor, f.data, f.depends_on
 
 
 def _organisation(svc: Services, spec: dict[str, Any], p: Principal | None,
@@ -306,24 +380,42 @@ def act_line(case_no: str, f: Any) -> dict[str, Any] | None:
 def export_lines(svc: Services, p: Principal, unit: str | None, start: datetime | None,
                  end: datetime | None, organisation: bool) -> Iterator[bytes]:
     org, now = svc.core.refresh_org(), svc.core.clock()
-    chosen = [e for e in svc.index.between(start, end) if listable(p, e.profile, org, now)
+    known = svc.index.refresh()
+    chosen = [e.state.case_no for e in svc.index.between(start, end)
+              if listable(p, e.profile, org, now)
               and (unit is None or any(u == unit or org.is_within(u, unit, now)
                                        for u in e.profile.held))]
+    facts = _with_links(svc, p, chosen, known, org, now)
     if organisation:
         yield orjson.dumps({"organisation": org_spec(org)}) + b"\n"
-    order = sorted((pos, e.state.case_no, v) for e in chosen
-                   for v, pos in enumerate(e.positions, start=1))
-    facts: dict[str, list[Any]] = {}
-    for e in chosen:
-        case = snapshot(svc.core, e.state.case_no)
-        facts[e.state.case_no] = case.facts
-        lens = lens_for(p, e.profile, org, now)
-        lens.registration(case.facts[0].data)
-        svc.access.record(p, now, "GET", "/export", e.state.case_no, lens.revealed, set())
+    order = sorted((pos, case_no, v) for case_no in facts
+                   for v, pos in enumerate(known[case_no].positions, start=1))
+    for case_no, case_facts in facts.items():
+        lens = lens_for(p, known[case_no].profile, org, now)
+        lens.registration(case_facts[0].data)
+        svc.access.record(p, now, "GET", "/export", case_no, lens.revealed, set())
     for _, case_no, version in order:
         line = act_line(case_no, facts[case_no][version - 1])
         if line is not None:
             yield orjson.dumps(line) + b"\n"
+
+
+def _with_links(svc: Services, p: Principal, chosen: list[str], known: dict[str, Any],
+                org: OrgDirectory, now: datetime) -> dict[str, list[Any]]:
+    """The chosen cases' facts, and those of every case linked to them that the caller may
+    list (transitively): a link is recorded on both cases, so one alone would not import (its
+    original unknown) or would come back without the link."""
+    facts: dict[str, list[Any]] = {}
+    todo = list(chosen)
+    while todo:
+        case_no = todo.pop()
+        if case_no in facts or case_no not in known or \
+                not listable(p, known[case_no].profile, org, now):
+            continue
+        facts[case_no] = snapshot(svc.core, case_no).facts
+        todo += [f.data[k] for f in facts[case_no] for k in LINK_FIELDS.get(f.kind, ())
+                 if isinstance(f.data.get(k), str)]
+    return facts
 
 
 @router.get("/export", summary="export cases as NDJSON (all, a unit's, or a period's)",

@@ -6,12 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from api.app import build_services
 from api.routes.io import EVENT_ARGS, import_ndjson
 from domain.case import PetitionCase
+from domain.findings import list_findings
+from domain.storage import is_postgres
+from projections.runner import rebuild
+from projections.schema import ViewDB
 from tests.api.conftest import Api, run_lifecycle, ts
-from tests.conftest import GRIEVANCE, Clock, log_size
+from tests.api.test_confidentiality import ACCUSATION
+from tests.conftest import GRIEVANCE, Clock, at, drop_schema, log_size, new_store_url
 
 NDJSON = {"content-type": "application/x-ndjson"}
 
@@ -94,3 +100,115 @@ def test_export_by_unit_and_period(api: Api) -> None:
     late = api.client.get("/export", params={"registered_from": ts(8, 1), "organisation": False},
                           headers=api.h("integration")).content.splitlines()
     assert [orjson.loads(x)["case_no"] for x in late] == ["LATE"]
+
+
+# --- what a user's file looks like ----------------------------------------------------------
+def two_acts(case_no: str) -> bytes:
+    return line(case_no, "register", ts(1, 5), "yz-xfj", **GRIEVANCE) + b"\n" + \
+        line(case_no, "transfer", ts(1, 6), "yz-xfj", to_unit="yz-zjj")
+
+
+def test_a_bom_crlf_line_ends_and_a_blank_last_line_are_accepted(sqlite_api: Api) -> None:
+    body = b"\xef\xbb\xbf" + two_acts("W1").replace(b"\n", b"\r\n") + b"\r\n\r\n"
+    r = sqlite_api.client.post("/import", content=body, headers=sqlite_api.h("integration",
+                                                                              **NDJSON))
+    assert (r.status_code, r.json()["rejected"], r.json()["events_written"]) == (200, [], 2)
+
+
+@pytest.mark.parametrize("bad,status,code", [
+    (b"\xff\xfe{}", 400, "import.not_utf8"), (b"[1, 2]", 422, "import.not_an_object"),
+    (b'"XF1"', 422, "import.not_an_object"), (b"null", 422, "import.not_an_object"),
+    (b"{oops", 400, "import.malformed_line")])
+def test_a_line_that_cannot_be_read_refuses_the_file_and_writes_nothing(
+        sqlite_api: Api, bad: bytes, status: int, code: str) -> None:
+    before = log_size(sqlite_api.core)
+    r = sqlite_api.client.post("/import", content=two_acts("W1") + b"\n" + bad,
+                               headers=sqlite_api.h("integration", **NDJSON))
+    assert (r.status_code, r.json()["code"], r.json()["line"]) == (status, code, 3)
+    assert log_size(sqlite_api.core) == before
+
+
+def test_importing_the_same_file_again_writes_nothing_and_says_so(api: Api) -> None:
+    run_lifecycle(api)
+    exported = api.get("integration", "/export").content
+    before = log_size(api.core)
+    again = api.client.post("/import", content=exported, headers=api.h("integration", **NDJSON))
+    report = again.json()
+    assert (report["rejected"], report["events_written"]) == ([], 0)
+    assert report["already_present"] == list("ABCDEF") and log_size(api.core) == before
+    changed = exported.replace("走访核实".encode(), "电话核实".encode())
+    report = api.client.post("/import", content=changed,
+                             headers=api.h("integration", **NDJSON)).json()
+    assert [(r["case_no"], r["code"]) for r in report["rejected"]] == [("A", "case.exists")]
+    assert report["already_present"] == list("BCDEF")
+    assert log_size(api.core) == before
+
+
+@pytest.mark.parametrize("params", [{"unit": "city-xfj"}, {"registered_from": ts(3, 10)},
+                                    {"unit": "yz-zjj"}])
+def test_a_unit_or_period_export_carries_its_linked_cases_and_imports_alone(
+        sqlite_api: Api, tmp_path: Path, params: dict[str, str]) -> None:
+    api = sqlite_api
+    run_lifecycle(api)
+    api.tokens["city"] = api.token(subject="city-xfj-sys", kind="client", unit="city-xfj",
+                                   roles=["petition_bureau"], scope_unit="city")
+    assert api.register("city", "BYP", ts(3, 20), bypass_of="A").status_code == 201
+    exported = api.client.get("/export", params=params, headers=api.h("integration")).content
+    assert {orjson.loads(x)["case_no"] for x in exported.splitlines()[1:]} == {"A", "BYP", "E"}
+    fresh = build_services(f"sqlite:///{tmp_path}/fresh.db", Clock(api.core.clock()))
+    try:
+        assert import_ndjson(fresh, exported)["rejected"] == []
+        for case_no in ("A", "BYP", "E"):
+            assert fresh.core.get_case(case_no).state == api.core.get_case(case_no).state
+    finally:
+        fresh.close()
+
+
+def test_an_export_reproduces_the_read_models_and_findings_byte_for_byte(
+        api: Api, tmp_path: Path) -> None:
+    """Accusations, corrections, supervision, review and re-review, bypass and repeat links,
+    and an organisation that changed over time; on the store the test runs on."""
+    api.core.move_unit("dhl", "yz", at(2026, 4, 1))
+    run_lifecycle(api)
+    # after the acts of the head who leaves (his token stops working when he leaves)
+    api.core.vacate_post("yz-zjj", "head", "zhao-lei", at(2026, 10, 1))
+    api.core.fill_post("yz-zjj", "head", "wang-jun", at(2026, 10, 1))
+    api.tokens["city"] = api.token(subject="city-xfj-sys", kind="client", unit="city-xfj",
+                                   roles=["petition_bureau"], scope_unit="city")
+    assert api.register("bureau", "ACC", ts(3, 2), **ACCUSATION).status_code == 201
+    assert api.post("bureau", "/cases/ACC/transfer", {"to_unit": "yz-jw",
+                                                      "occurred_at": ts(3, 2, 11)}).status_code == 200
+    assert api.register("city", "BYP", ts(3, 20), bypass_of="A").status_code == 201
+    assert api.register("bureau", "REP", ts(6, 1), repeat_of="A").status_code == 201
+    assert api.post("bureau", "/cases/A/request_review", {
+        "organ": "city-gov", "level": "rereview", "occurred_at": ts(5, 25)}).status_code == 200
+    exported = api.get("integration", "/export").content
+    url, schema = _second_store(api, tmp_path)
+    fresh = build_services(url, Clock(api.core.clock()))
+    try:
+        assert import_ndjson(fresh, exported)["rejected"] == []
+        assert _views(fresh.core) == _views(api.core)
+        for sense in ("happened", "recorded"):
+            assert _findings(fresh.core, sense) == _findings(api.core, sense)
+    finally:
+        fresh.close()
+        if schema:
+            drop_schema(schema)
+
+
+def _second_store(api: Api, tmp_path: Path) -> tuple[str, str | None]:
+    kind = "postgres" if is_postgres(api.core.database_url) else "sqlite"
+    return new_store_url(kind, tmp_path / "fresh") if kind == "postgres" else \
+        (f"sqlite:///{tmp_path}/fresh.db", None)
+
+
+def _views(core: Any) -> dict[str, Any]:
+    rebuild(core, progress=False)
+    with ViewDB(core.database_url) as db:
+        return db.dump()
+
+
+def _findings(core: Any, sense: str) -> bytes:
+    found = list_findings(core, core.clock(), sense=sense, access_records=())
+    assert found
+    return orjson.dumps([repr(f) for f in found])

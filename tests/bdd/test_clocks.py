@@ -257,3 +257,53 @@ def handled_by(desk: Desk, day: datetime, case: str, person: str, unit: str) -> 
 def no_handler(desk: Desk, day: datetime, case: str, unit: str) -> None:
     held = desk.held(case, day)
     assert (held["unit"], held["handler"]) == (desk.units[unit], None)
+
+
+@given(parsers.parse("{unit} put case {case} in the personal charge (包案) of {person} on "
+                     "{day:Day}", extra_types=T))
+def leader_assigned(desk: Desk, unit: str, case: str, person: str, day: datetime) -> None:
+    desk.run(case, "assign_leader", unit, day, person=desk.people[person])
+
+
+@given(parsers.parse("{person} left the post of leader in charge of petition work of {unit} on "
+                     "{day:Date}", extra_types=T))
+def left_petition_leader(desk: Desk, person: str, unit: str, day: date) -> None:
+    desk.app.vacate_post(desk.units[unit], "petition_leader", desk.people[person],
+                         at(day.year, day.month, day.day))
+
+
+@given(parsers.parse("a matter in {place} was registered by {unit} as case {case} on {day:Day}",
+                     extra_types=T))
+def registered_at_place(desk: Desk, place: str, unit: str, case: str, day: datetime) -> None:
+    desk.app.register_case({"unit": desk.units[unit]}, occurred_at=day, case_no=case,
+                           **{**GRIEVANCE, "location": desk.units[place]})
+
+
+@then(parsers.parse("on {day:Day} the leader in personal charge of case {case} was {person}",
+                    extra_types=T))
+def baoan_leader(desk: Desk, day: datetime, case: str, person: str) -> None:
+    assert desk.held(case, day)["baoan_leader"] == [desk.people[person]]
+
+
+@then(parsers.parse("on {day:Day} case {case} had no leader in personal charge", extra_types=T))
+def no_baoan_leader(desk: Desk, day: datetime, case: str) -> None:
+    assert desk.held(case, day)["baoan_leader"] == []
+
+
+@then(parsers.parse("on {day:Day} the leader in charge of petition work for case {case} was "
+                    "{person}", extra_types=T))
+def petition_leader(desk: Desk, day: datetime, case: str, person: str) -> None:
+    assert desk.held(case, day)["petition_leader"] == [desk.people[person]]
+
+
+@then(parsers.parse("on {day:Day} case {case} had no leader in charge of petition work",
+                    extra_types=T))
+def no_petition_leader(desk: Desk, day: datetime, case: str) -> None:
+    assert desk.held(case, day)["petition_leader"] == []
+
+
+@then(parsers.parse("on {day:Day} the territorial chain of case {case} was {names}",
+                    extra_types=T))
+def territorial_chain(desk: Desk, day: datetime, case: str, names: str) -> None:
+    expected = [desk.units[name.strip()] for name in names.split("→")]
+    assert [level["unit"] for level in desk.held(case, day)["territory"]] == expected

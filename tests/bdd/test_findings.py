@@ -85,6 +85,14 @@ def refuse_without_basis(trail: Trail, unit: str, case: str, day: datetime, reas
     trail.run(case, "refuse", unit, day, reason=reason)
 
 
+@act("{unit} supervised {target} on case {case} by {kind} on {day:Day}, answer due {due}",
+     "{unit} supervises {target} on case {case} by {kind} on {day:Day}, answer due {due}")
+def supervise_unit(trail: Trail, unit: str, target: str, case: str, kind: str, day: datetime,
+                   due: str) -> None:
+    trail.run(case, "supervise", unit, day, kind=lifecycle._zh(C.SUPERVISION_KINDS, kind),
+              due_date=due, content="请配合办理并书面反馈", target_unit=trail.unit(target))
+
+
 @act("{unit} reported the result of case {case} on {day:Day}",
      "{unit} reports the result of case {case} on {day:Day}")
 def report(trail: Trail, unit: str, case: str, day: datetime) -> None:

@@ -2,7 +2,12 @@
 queries answered from the read models agree with a direct fold of the events."""
 from __future__ import annotations
 
+import os
+import pty
+import select
 import sqlite3
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,7 +27,7 @@ from projections.runner import (
     recompute_provisional,
 )
 from projections.schema import ViewDB
-from tests.conftest import BUREAU, GRIEVANCE, HOUSING, at
+from tests.conftest import BUREAU, GRIEVANCE, HOUSING, ROOT, at
 from tests.projections.test_clocks import calendar_with_2027
 
 HANDLER_LI = {"unit": "yz-zjj", "person": "li-na", "post": "handler"}
@@ -244,3 +249,104 @@ def test_territory_after_closing_stays_with_those_in_post_when_it_closed(app: Ca
                 for moment in (*changes, *(c - tick for c in changes), at(2027, 1, 1)):
                     assert Q.who_held(db, no, moment) == Q.who_held_from_facts(
                         no, facts, org, moment), (i, no, moment)
+
+
+def test_a_runner_started_before_a_rebuild_never_writes_into_its_partial_rows(
+        app: Casetrail, monkeypatch: pytest.MonkeyPatch) -> None:
+    story(app)
+    with ViewDB(app.database_url) as db:
+        runner = Runner(app, db)  # at position 0: nothing caught up yet
+
+        def power_cut(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("power cut")
+
+        monkeypatch.setattr(replay_module, "_load", power_cut)
+        with pytest.raises(RuntimeError):
+            rebuild(app, progress=False)  # the tables are empty and marked "rebuilding"
+        monkeypatch.undo()
+        with pytest.raises(RebuildUnfinished):
+            runner.catch_up()
+        assert db.dump()["pv_cases"] == []
+    rebuild(app, progress=False)
+    assert catch_up(app) == 0
+
+
+def _cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CI": "true", "COLUMNS": "100"}
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+                          **kwargs)  # type: ignore[call-overload]
+
+
+def test_the_rebuild_command_outside_a_terminal_prints_one_plain_line_and_equals_itself(
+        app: Casetrail) -> None:
+    story(app)
+    first = _cli("rebuild", "--db", app.database_url)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines() == [
+        f"✓ read models rebuilt from {app.recorder.max_notification_id()} events in "
+        f"{first.stdout.split(' in ')[-1].strip()}"]  # no bar drawn into a CI log
+    with ViewDB(app.database_url) as db:
+        rows = db.dump()
+    assert _cli("rebuild", "--db", app.database_url).returncode == 0
+    with ViewDB(app.database_url) as db:
+        assert db.dump() == rows
+
+
+def test_the_rebuild_command_on_a_terminal_shows_a_progress_bar(sqlite_app: Casetrail) -> None:
+    story(sqlite_app)
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "rebuild", "--db",
+                             sqlite_app.database_url], cwd=ROOT, stdin=terminal,
+                            stdout=terminal, stderr=terminal,
+                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(terminal)
+    shown = b""
+    while True:
+        ready, _w, _x = select.select([controller], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the command is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert proc.wait(timeout=60) == 0
+    text = shown.decode(errors="replace")
+    assert "rebuilding read models" in text and "━" in text
+    assert "✓ read models rebuilt from" in text
+
+
+def test_a_killed_rebuild_leaves_a_marked_state_that_queries_refuse_and_a_new_one_completes(
+        app: Casetrail) -> None:
+    story(app)
+    rebuild(app, progress=False)
+    with ViewDB(app.database_url) as db:
+        complete = db.dump()
+    killed = subprocess.run(
+        [sys.executable, "-c", (
+            "import os, signal, sys\n"
+            "import projections.replay as r\n"
+            "from projections.runner import rebuild\n"
+            "def killed(*a, **k):\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"  # kill -9 mid-way
+            "r._load = killed\n"
+            f"rebuild({app.database_url!r}, progress=False)\n")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9
+    refused = _cli("who-held", "A1", "2026-03-01", "--db", app.database_url)
+    assert refused.returncode == 2 and "views.rebuild_unfinished" in refused.stdout
+    with pytest.raises(RebuildUnfinished):
+        catch_up(app)
+    if not is_postgres(app.database_url):  # the killed rebuild's scratch directory
+        folder = Path(sqlite_path(app.database_url)).resolve().parent
+        assert list(folder.glob(".casetrail-rebuild-*"))
+    assert _cli("rebuild", "--db", app.database_url).returncode == 0
+    if not is_postgres(app.database_url):
+        assert not list(folder.glob(".casetrail-rebuild-*"))  # removed by the next rebuild
+    with ViewDB(app.database_url) as db:
+        assert db.dump() == complete
+    assert _cli("who-held", "A1", "2026-03-01", "--db", app.database_url).returncode == 0

@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import catalog as C
 from domain.case import Context, PetitionCase, case_id_for
-from domain.case_state import CaseState, Fact
+from domain.case_state import CaseState, Fact, source_recorded_at
 from domain.errors import DomainError, InvalidInput, NotFound, VersionConflict
 from domain.organisation import SCHEME_ID, OrgDirectory, OrgScheme, Person, Unit, person_id, unit_id
 from domain.storage import (
@@ -343,7 +343,9 @@ class Batch:
 
 from domain.periods import TZ as TZ_CN  # noqa: E402
 
-_ACTOR_KEYS = ("unit", "person", "post", "on_behalf_of", "client")
+# source_recorded_at: set by an import only, when the act was recorded in the system it comes from
+# (ISO 8601 with offset), or "unknown"; the store's own recording time is the import's
+_ACTOR_KEYS = ("unit", "person", "post", "on_behalf_of", "client", "source_recorded_at")
 _ACTOR_ALLOWED = frozenset(_ACTOR_KEYS)
 
 
@@ -368,8 +370,17 @@ def check_actor(org: OrgDirectory, actor: dict[str, Any], at: datetime) -> dict[
                 person, unit, post, at):
             raise DomainError("actor.post_not_held", "办理人当时未担任所述岗位",
                               f"{person} did not hold {post} of {unit} then", "actor")
-    return {"unit": unit, "person": person, "post": post, "on_behalf_of": get("on_behalf_of"),
-            "client": get("client")}
+    checked = {"unit": unit, "person": person, "post": post, "on_behalf_of": get("on_behalf_of"),
+               "client": get("client")}
+    source = get("source_recorded_at")
+    if source is not None:
+        if source != "unknown" and source_recorded_at(actor) is None:
+            raise InvalidInput("actor.invalid", "原系统录入时间无效",
+                               "actor.source_recorded_at must be an ISO 8601 time with an "
+                               "offset, or 'unknown'", "actor")
+        checked["source_recorded_at"] = source
+    return checked
+
 
 
 def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -44,6 +44,19 @@ class Fact:
                        corrections=(*self.corrections, (field_name, old, value)))
 
 
+def source_recorded_at(actor: dict[str, Any]) -> datetime | None:
+    """When an imported act was recorded in the system it came from (None: not imported, or
+    unknown there)."""
+    text = actor.get("source_recorded_at")
+    if not isinstance(text, str) or text == "unknown":
+        return None
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else None
+
+
 def effective_facts(facts: list[Fact]) -> list[Fact]:
     """The facts with every correction applied in log order (the history itself keeps both)."""
     if not any(f.kind == "Corrected" for f in facts):

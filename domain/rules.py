@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.case_state import Fact, effective_facts
+from domain.case_state import Fact, effective_facts, source_recorded_at
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR, TZ, Deadline, HolidayCalendar, local_date
 from domain.policy import UnknownPolicy, compute_due, policy_for
@@ -708,7 +708,11 @@ def _unserved(facts: list[Fact], org: OrgDirectory, as_of: datetime,
 
 def _backfill(facts: list[Fact], log: list[Fact], org: OrgDirectory, as_of: datetime,
               t: Thresholds, terms: dict[str, Term]) -> list[Finding]:
-    """Each act recorded ``backfill_days`` or more after it happened (by ``as_of``)."""
+    """Each act recorded ``backfill_days`` or more after it happened (by ``as_of``).
+
+    An imported act (``actor.source_recorded_at``) is judged by when the system it came from
+    recorded it, not by the import: a migration is nobody's late record. If that system did not
+    say when ("unknown"), the lateness is unknown and nobody is accused."""
     window = timedelta(days=t.backfill_days)
     if all(f.recorded_at - f.occurred_at < window for f in facts):
         return []  # the usual case: nothing recorded that late
@@ -716,14 +720,22 @@ def _backfill(facts: list[Fact], log: list[Fact], org: OrgDirectory, as_of: date
     effective = {f.version: f for f in facts}
     for raw in log:
         f = effective.get(raw.version)
-        if f is None or raw.recorded_at > as_of:
+        if f is None:
             continue
-        lag = (f.recorded_at - f.occurred_at).days
+        recorded, listed = f.recorded_at, raw.recorded_at
+        if "source_recorded_at" in raw.actor:
+            source = source_recorded_at(raw.actor)
+            if source is None:
+                continue
+            recorded = listed = source
+        if listed > as_of:
+            continue
+        lag = (recorded - f.occurred_at).days
         if lag >= t.backfill_days:
-            out.append(_finding("BACKFILL", facts, org, f.recorded_at, str(f.version),
+            out.append(_finding("BACKFILL", facts, org, recorded, str(f.version),
                                 [f.version], f"{f.kind} 发生后{lag}日才录入", days=lag,
                                 unit=f.actor.get("unit")))
-            terms[out[-1].id] = Term(raw.recorded_at)  # listed once it was recorded
+            terms[out[-1].id] = Term(listed)  # listed once it was recorded
     return out
 
 

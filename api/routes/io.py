@@ -109,7 +109,9 @@ class ActLine(Strict):
     occurred_at: BusinessTime
     actor: LineActor
     args: dict[str, JsonValue] = {}
-    recorded_at: str | None = None  # the original recording time, for reference only
+    # when the source system recorded the act: kept on the event (actor.source_recorded_at) for
+    # the back-filling rule; the store's own recording time is the import's
+    recorded_at: BusinessTime | None = None
 
 
 class OrgLine(Strict):
@@ -229,6 +231,8 @@ def _step(number: int, data: dict[str, Any], report: Report, p: Principal | None
     actor = {k: v for k, v in line.actor.model_dump().items() if v is not None}
     if p is not None:
         actor["client"] = p.subject
+    actor["source_recorded_at"] = ("unknown" if line.recorded_at is None
+                                   else line.recorded_at.isoformat())
     return Step(number, case_no, line.command, line.occurred_at, actor, args)
 
 
@@ -318,8 +322,11 @@ def _already_present(svc: Services, steps: list[Step], report: Report, p: Princi
     return out
 
 
+_NOT_EXPORTED = frozenset({"client", "source_recorded_at"})  # set by the importing store
+
+
 def _same(f: Fact) -> tuple[Any, ...]:
-    actor = {k: v for k, v in f.actor.items() if k != "client"}
+    actor = {k: v for k, v in f.actor.items() if k not in _NOT_EXPORTED}
     return f.version, f.kind, f.occurred_at, actor, f.data, f.depends_on
 
 
@@ -363,7 +370,9 @@ def org_spec(org: OrgDirectory) -> dict[str, Any]:
 
 
 def act_line(case_no: str, f: Any) -> dict[str, Any] | None:
-    actor = {k: v for k, v in f.actor.items() if k != "client" and v is not None}
+    actor = {k: v for k, v in f.actor.items() if k not in _NOT_EXPORTED and v is not None}
+    # an act imported before keeps the recording time of the system it first came from
+    recorded = f.actor.get("source_recorded_at") or f.recorded_at.isoformat()
     if f.kind == "Registered":
         command, args = "register", {k: v for k, v in f.data.items()
                                      if k not in REGISTRATION_DERIVED}
@@ -374,7 +383,8 @@ def act_line(case_no: str, f: Any) -> dict[str, Any] | None:
         data = {**f.data, "value": f.data["new_value"]} if f.kind == "Corrected" else f.data
         args = {k: data[k] for k in names if k in data}
     return {"case_no": case_no, "command": command, "occurred_at": f.occurred_at,
-            "actor": actor, "args": args, "recorded_at": f.recorded_at.isoformat()}
+            "actor": actor, "args": args,
+            "recorded_at": None if recorded == "unknown" else recorded}
 
 
 def export_lines(svc: Services, p: Principal, unit: str | None, start: datetime | None,

@@ -80,11 +80,16 @@ def test_export_imports_into_an_empty_store_and_reproduces_the_cases(
         for case_no in "ABCDEF":
             old, new = api.core.get_case(case_no), fresh.core.get_case(case_no)
             assert new.state == old.state
+            own = ("client", "source_recorded_at")  # set by the importing store
             strip = [(f.kind, f.occurred_at, f.data, f.depends_on,
-                      {k: v for k, v in f.actor.items() if k != "client"}) for f in old.facts]
+                      {k: v for k, v in f.actor.items() if k not in own}) for f in old.facts]
             assert [(f.kind, f.occurred_at, f.data, f.depends_on,
-                     {k: v for k, v in f.actor.items() if k != "client"})
+                     {k: v for k, v in f.actor.items() if k not in own})
                     for f in new.facts] == strip
+            # each imported act keeps when the source recorded it
+            assert [f.actor["source_recorded_at"] for f in new.facts
+                    if f.kind != "LinkedPetition"] == [
+                f.recorded_at.isoformat() for f in old.facts if f.kind != "LinkedPetition"]
         again = orjson.loads(b"[" + b",".join(exported.splitlines()[1:]) + b"]")
         assert len(again) == sum(1 for _ in exported.splitlines()) - 1
     finally:
@@ -212,3 +217,80 @@ def _findings(core: Any, sense: str) -> bytes:
     found = list_findings(core, core.clock(), sense=sense, access_records=())
     assert found
     return orjson.dumps([repr(f) for f in found])
+
+
+def test_a_migration_is_nobodys_late_record(api: Api) -> None:
+    """Imported acts keep the store's own recording time (the import: the back-filling is
+    visible), but the back-filling rule judges them by when the system they came from recorded
+    them (``recorded_at`` of the line): promptly recorded there, no finding; recorded 30 days
+    late there, a finding of 30 days against the unit; not said, nobody accused."""
+    def act(case_no: str, command: str, when: str, recorded: str | None, **args: Any) -> bytes:
+        body = {"case_no": case_no, "command": command, "occurred_at": when,
+                "actor": {"unit": "yz-xfj"}, "args": args}
+        return orjson.dumps(body if recorded is None else {**body, "recorded_at": recorded})
+
+    body = b"\n".join([
+        act("M1", "register", ts(3, 2), ts(3, 2, 11), **GRIEVANCE),
+        act("M1", "transfer", ts(3, 3), ts(3, 3, 11), to_unit="yz-zjj"),
+        act("M2", "register", ts(3, 2), "2026-04-01T10:00:00+08:00", **GRIEVANCE),
+        act("M3", "register", ts(3, 2), None, **GRIEVANCE)])
+    r = api.client.post("/import", content=body, headers=api.h("integration", **NDJSON))
+    assert r.status_code == 200 and r.json()["rejected"] == [], r.text
+    stored = api.core.history("M1")
+    assert all(f.recorded_at > at(2026, 11, 1) for f in stored)  # recorded here at the import
+    backfill = [f for f in list_findings(api.core, api.core.clock(), access_records=())
+                if f.rule == "BACKFILL"]
+    assert [(f.case_no, f.days, f.unit) for f in backfill] == [("M2", 30, "yz-xfj")]
+    # an export of the imported store carries the source's recording times on
+    lines = [orjson.loads(x) for x in api.get("integration", "/export").content.splitlines()]
+    recorded = {(x["case_no"], x["command"]): x.get("recorded_at") for x in lines
+                if "case_no" in x}
+    assert recorded[("M1", "register")] == ts(3, 2, 11)
+    assert recorded[("M2", "register")] == "2026-04-01T10:00:00+08:00"
+    assert recorded[("M3", "register")] is None
+    # and a source time that is not a time is refused, with nothing written
+    size = log_size(api.core)
+    bad = act("M4", "register", ts(3, 2), "yesterday", **GRIEVANCE)
+    r = api.client.post("/import", content=bad, headers=api.h("integration", **NDJSON))
+    assert [x["case_no"] for x in r.json()["rejected"]] == ["M4"]
+    assert log_size(api.core) == size
+
+
+def test_a_promptly_recorded_history_imports_with_the_same_findings(api: Api,
+                                                                    tmp_path: Path) -> None:
+    """The source recorded each act an hour after it happened; imported months later, the
+    findings (both senses, as of the import) are the source's: no false back-filling."""
+    from datetime import datetime, timedelta
+
+    from tests.api.conftest import LIFECYCLE
+
+    clock = api.core.clock
+    later = clock.now  # type: ignore[attr-defined]
+
+    def at_hour_after(when: str) -> None:
+        clock.now = datetime.fromisoformat(when) + timedelta(hours=1)  # type: ignore[attr-defined]
+
+    for case in "ABCDEF":
+        at_hour_after(ts(3, 2))
+        assert api.register("bureau", case, ts(3, 2)).status_code == 201
+    for case, command, who, when, args in LIFECYCLE:
+        at_hour_after(when)
+        r = api.post(who, f"/cases/{case}/{command}", {**args, "occurred_at": when})
+        assert r.status_code == 200, (case, command, r.text)
+    clock.now = later  # type: ignore[attr-defined]
+    exported = api.get("integration", "/export").content
+    url, schema = _second_store(api, tmp_path)
+    fresh = build_services(url, Clock(later + timedelta(days=30)))
+    try:
+        assert import_ndjson(fresh, exported)["rejected"] == []
+        for sense in ("happened", "recorded"):
+            source = list_findings(api.core, later, sense=sense, access_records=())
+            imported = list_findings(fresh.core, later + timedelta(days=30), sense=sense,
+                                     access_records=())
+            assert not any(f.rule == "BACKFILL" for f in source)
+            assert [repr(f) for f in imported] == [repr(f) for f in list_findings(
+                api.core, later + timedelta(days=30), sense=sense, access_records=())]
+    finally:
+        fresh.close()
+        if schema:
+            drop_schema(schema)

@@ -271,7 +271,8 @@ def _handler_assigned(s: CaseState, f: Fact) -> None:
 
 
 def _leader_assigned(s: CaseState, f: Fact) -> None:
-    s.leaders.append(f.data["person"])
+    """A 包案 assignment replaces the one before (as in the responsibility segments)."""
+    s.leaders = [f.data["person"]]
 
 
 def _mediation_opened(s: CaseState, f: Fact) -> None:

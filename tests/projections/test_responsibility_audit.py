@@ -128,6 +128,7 @@ def test_a_replaced_baoan_leader_is_named_only_until_replaced(app: Casetrail) ->
                 person="wang-jun")
     assert held(app, "A1", at(2026, 2, 15))["baoan_leader"] == ["chen-jing"]
     assert held(app, "A1", at(2026, 2, 21))["baoan_leader"] == ["wang-jun"]
+    assert app.get_case("A1").state.leaders == ["wang-jun"]  # the case state says the same
 
 
 def test_a_baoan_leader_is_named_only_while_in_a_leadership_post(app: Casetrail) -> None:

@@ -186,7 +186,9 @@ def check_fill(org: OrgDirectory, unit: Any, post: Any, person: Any, since: date
     if person not in org.persons:
         raise _bad("person.unknown", "人员不存在", f"{field}: unknown person {person!r}", field)
     for t in record.terms:
-        if t[0] == post and t[1] == person and (t[3] is None or since < t[3]) and since >= t[2]:
+        # the new term [since, open) overlaps any term of the same post and person that has not
+        # ended by ``since`` (one that starts later included): the person would be named twice
+        if t[0] == post and t[1] == person and (t[3] is None or since < t[3]):
             raise _bad("post.overlap", "任职期间重叠", f"{field}: {person} already holds {post} "
                        f"of {unit} then", field)
 

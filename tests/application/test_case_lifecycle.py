@@ -368,3 +368,17 @@ def test_a_unit_that_passed_a_matter_on_may_still_give_its_own_notice(app: Caset
     notices = {(c.unit, c.outcome) for c in derive_clocks(facts_of_aggregate(app.history("C1")))
                if c.step == "receipt_notice"}
     assert ("yz-xfj", "met") in notices and ("yz-zjj", "open") in notices
+
+
+def test_an_appointment_overlapping_a_term_of_the_same_post_is_refused(app: Casetrail) -> None:
+    """赵磊 is head of the housing bureau from 2026-03-01 (open term): appointing him again from
+    an earlier date, or a later one, would name him twice; after his term ends he may return."""
+    before = log_size(app)
+    for since in (at(2026, 2, 1), at(2026, 3, 1), at(2026, 6, 1)):
+        with pytest.raises(DomainError) as info:
+            app.fill_post("yz-zjj", "head", "zhao-lei", since)
+        assert info.value.code == "post.overlap"
+    assert log_size(app) == before
+    app.vacate_post("yz-zjj", "head", "zhao-lei", at(2026, 6, 1))
+    app.fill_post("yz-zjj", "head", "zhao-lei", at(2026, 7, 1))
+    assert app.refresh_org().holders("yz-zjj", "head", at(2026, 7, 2)) == ["zhao-lei"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.case_state import CaseState, Fact
 from domain.periods import CALENDAR, TZ, HolidayCalendar, days_late, local_date
-from projections.clocks import INFORMATIONAL, clocks_of, trace
+from projections.clocks import INFORMATIONAL, clocks_of, holding_unit, trace
 from projections.responsibility import OrgIndex, paused_days_between, segment_rows, spans_of
 from projections.schema import _DAY, _TS, DERIVED, day, ts
 
@@ -138,7 +138,7 @@ def _case_row(case_id: str, s: CaseState, facts: list[Fact], open_days: list[Any
     last_at = max([f.occurred_at for f in facts])
     reg = s.reg
     status = s.status
-    return (case_id, reg.get("case_no", ""), status, STAGES.get(status, status), s.holder,
+    return (case_id, reg.get("case_no", ""), status, STAGES.get(status, status), holding_unit(s),
             segs[-1][4] if segs else None, s.registering_unit, reg.get("location"),
             reg.get("category"), reg.get("matter_type", ""), reg.get("channel"), s.track,
             ts(s.registered_at), ts(last_at), s.version, int(s.concluded),

@@ -200,15 +200,35 @@ def _due(step: str, start_day: date, due_date: str | None, calendar: HolidayCale
 Step = tuple[Fact, str, "str | None"]  # the fact, the status before it, the holder after it
 
 
+# From a request for 复查 (复核) on, the case is in the hands of the organ asked to review it
+# (arts. 35, 36): it decides on the request, examines, gives and serves its opinion, and its
+# opinion is where the matter then rests. The handling unit (``CaseState.holder``, the 承办单位
+# the commands check) is unchanged; who *held* the case, for responsibility, is the organ.
+_REVIEWING = {"review_requested": "review", "in_review": "review", "review_decided": "review",
+              "reviewed": "review", "rereview_requested": "rereview", "in_rereview": "rereview",
+              "rereview_decided": "rereview", "final": "rereview"}
+
+
+def holding_unit(state: CaseState) -> str | None:
+    """Who holds the case for responsibility: the review (re-review) organ from the request
+    for review on, else the handling unit."""
+    level = _REVIEWING.get(state.status)
+    if level is not None:
+        organ = (state.review if level == "review" else state.rereview).get("organ")
+        if organ is not None:
+            return organ  # type: ignore[no-any-return]
+    return state.holder
+
+
 def trace(facts: list[Fact]) -> tuple[CaseState, list[Step]]:
     """One fold over the effective facts: the final state and, per fact, status and holder."""
     state = CaseState()
     steps: list[Step] = []
-    evolve, append = state.evolve, steps.append
+    evolve, append, reviewing = state.evolve, steps.append, _REVIEWING
     for f in effective_facts(facts):
         before = state.status
         evolve(f)
-        append((f, before, state.holder))
+        append((f, before, holding_unit(state) if state.status in reviewing else state.holder))
     return state, steps
 
 

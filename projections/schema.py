@@ -82,8 +82,9 @@ TABLES.update(ORG_TABLES)
 # bumped when the tables change shape or what their rows mean: an older layout is dropped and
 # replayed (3: an art. 34 extension runs from the rolled expiry; a notice meets its own unit's clock;
 # 4: every unit of a territorial chain has a row, holders or not; hearing days are not a holder's;
-# a 包案 assignment replaces the last and names its leader only while in a leadership post)
-LAYOUT = "4"
+# a 包案 assignment replaces the last and names its leader only while in a leadership post;
+# 5: from a request for 复查/复核 on, the review organ holds the case)
+LAYOUT = "5"
 INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS pv_cases_pk ON pv_cases (case_id)",
     "CREATE INDEX IF NOT EXISTS pv_cases_no ON pv_cases (case_no)",

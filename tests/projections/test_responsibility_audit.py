@@ -231,7 +231,11 @@ def test_hearing_days_are_no_holders_days_and_the_days_add_up_to_the_clocks_coun
             ("end_hearing", CITY_GOV, at(2026, 3, 12, 17), {}),
             ("issue_review_opinion", CITY_GOV, at(2026, 4, 2, 10), {"opinion": "uphold"})):
         app.execute("R", command, actor, occurred_at=moment, **args)
-    app.vacate_post("yz-zjj", "petition_officer", "liu-yang", at(2026, 3, 20))  # a new segment
+    # the re-review organ holds the case from the request on (not the housing bureau): a head
+    # appointed there starts a new segment
+    app.vacate_post("yz-zjj", "petition_officer", "liu-yang", at(2026, 3, 15))  # not its segment
+    app.fill_post("city-gov", "head", "wang-jun", at(2026, 3, 20))
+    assert {unit for unit, _d in days(app, "R", "rereview_opinion")} == {"city-gov"}
     per_holder = [d for _unit, d in days(app, "R", "rereview_opinion")]
     assert per_holder == [18 - 3, 13]  # 03-02 → 03-20 less the 3 hearing days; 03-20 → 04-02
     with ViewDB(app.database_url) as db:
@@ -308,3 +312,35 @@ def test_search_by_category_matter_type_and_channel(app: Casetrail) -> None:
         assert found(matter_type="suggestion") == ["S2"]
         assert found(channel="visit") == ["S1"] and found(channel="letter") == ["S2"]
         assert found(channel="letter", category="C03") == []
+
+
+# --- 复查 / 复核 -----------------------------------------------------------------------------------
+def test_the_review_organ_holds_the_case_from_the_request_for_review(app: Casetrail) -> None:
+    """Arts. 35, 36: from the request for 复查 on, the matter is with the district government
+    (it decides on the request and gives the opinion), and from the request for 复核 with the
+    city government; before, with the housing bureau that handled it. The housing bureau's
+    people are not named for the review organ's time, nor its days on the review clocks."""
+    app.register_case(HOUSING, occurred_at=at(2025, 11, 3, 9), case_no="R", **GRIEVANCE)
+    for command, actor, moment, args in (
+            ("accept", HOUSING, at(2025, 11, 3, 10), {}),
+            ("assign_handler", HOUSING, at(2025, 11, 3, 11), {"person": "sun-li"}),
+            ("issue_reply", HOUSING, at(2025, 12, 1, 10), {"opinion": "support"}),
+            ("approve_reply", HOUSING, at(2025, 12, 2, 10), {"approver": "chen-jing"}),
+            ("serve_reply", HOUSING, at(2025, 12, 3, 10), {"method": "in_person"}),
+            ("request_review", BUREAU, at(2025, 12, 20, 10), {"organ": "yz-gov"}),
+            ("accept_review", GOV, at(2025, 12, 21, 10), {}),
+            ("issue_review_opinion", GOV, at(2026, 2, 5, 10), {"opinion": "uphold"}),
+            ("serve_review_opinion", GOV, at(2026, 2, 10, 10), {"method": "post"}),
+            ("request_review", BUREAU, at(2026, 3, 2, 10), {"organ": "city-gov",
+                                                            "level": "rereview"})):
+        app.execute("R", command, actor, occurred_at=moment, **args)
+    before = held(app, "R", at(2025, 12, 10))
+    assert (before["unit"], before["handler"]) == ("yz-zjj", "sun-li")
+    for moment in (at(2025, 12, 20, 10), at(2026, 1, 10), at(2026, 2, 20)):
+        during = held(app, "R", moment)
+        assert (during["unit"], during["handler"]) == ("yz-gov", None), moment
+    assert held(app, "R", at(2026, 3, 5))["unit"] == "city-gov"
+    assert {unit for unit, _d in days(app, "R", "review_opinion")} == {"yz-gov"}
+    with ViewDB(app.database_url) as db:
+        assert [r["case_no"] for r in Q.search(db, unit="city-gov")] == ["R"]
+        assert Q.search(db, unit="yz-zjj") == []

@@ -71,8 +71,12 @@ class CasePages:
 
     def pages(self) -> Iterator[list[tuple[Any, ...]]]:
         after, limit = self.first, PAGE
+        # PostgreSQL: results in binary format (the same Python values): the server sends each
+        # state as it is stored instead of encoding it as hex text for the client to decode
+        kw = {"binary": True} if self.pg else {}
         while True:
-            rows = self.conn.execute(self.sql, (after, self.end, *self.hi, limit)).fetchall()
+            rows = self.conn.execute(self.sql, (after, self.end, *self.hi, limit),
+                                     **kw).fetchall()
             if len(rows) < limit:
                 if rows:
                     yield rows

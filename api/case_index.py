@@ -67,6 +67,17 @@ class CaseIndex:
                 if len(batch) < 1000:
                     return dict(self.cases)
 
+    def case_no_of(self, case_id: Any) -> str | None:
+        """The number of the case with this id (a UUID or its text), None if there is none."""
+        from uuid import UUID
+
+        try:
+            key = case_id if isinstance(case_id, UUID) else UUID(str(case_id))
+        except ValueError:
+            return None
+        self.refresh()
+        return self._by_id.get(key)
+
     def _apply(self, event: Any, position: int) -> None:
         f = fact_of(event)
         if f.kind == "Registered":

@@ -14,7 +14,6 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import Principal
 from api.deps import BEARER, Services, principal, visible_case
-from domain.case import case_id_for
 from domain.errors import NotFound
 from projections.integrity import (
     StoreUnavailable,
@@ -104,8 +103,7 @@ async def get_inclusion_proof(
 def _as_seen(svc: Services, p: Principal, doc: dict[str, Any], case_id: str | None,
              version: int | None, notification_id: int | None) -> dict[str, Any]:
     event = doc["event"]
-    cases = {str(case_id_for(no)): no for no in svc.index.refresh()}
-    case_no = cases.get(str(event["originator_id"]))
+    case_no = svc.index.case_no_of(event["originator_id"])
     if case_no is None:  # an organisation event: public
         return doc
     missing = LookupError(f"no event version {version} of case {case_id}" if notification_id

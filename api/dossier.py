@@ -18,7 +18,8 @@ from domain.rules import STEP_ZH
 TEMPLATES = Path(__file__).parent / "templates"
 CLOCK_STATUS_ZH = {"running": "计时中", "paused": "暂停", "met": "按期完成", "met_late": "超期完成",
                    "breached": "已逾期", "provisional": "期限待定（节假日数据未发布）",
-                   "lapsed": "已过期（未使用）", "cancelled": "已取消", None: "未开始"}
+                   "lapsed": "已过期（未使用）", "cancelled": "已取消",
+                   "withdrawn_late": "逾期后撤回", None: "未开始"}
 SENSE_ZH = {"happened": "按实际发生（含事后补录）", "recorded": "按当时系统记录"}
 REVIEW_ZH = {"open": "待核实", "confirmed": "已确认", "dismissed": "已排除"}
 

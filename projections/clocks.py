@@ -38,7 +38,7 @@ TRIAGE_STOPS = frozenset({"Transferred", "HandledDirectly", "RoutedToOrgan", "Ro
                           "AcceptanceRefused", "MarkedRepeat"})
 NOTICE_KINDS = frozenset({"receipt", "route", "acceptance", "refusal", "redirect"})
 STATUSES = ("running", "paused", "met", "met_late", "breached", "provisional", "lapsed",
-            "cancelled")
+            "cancelled", "withdrawn_late")
 
 
 @dataclass(slots=True)
@@ -110,7 +110,19 @@ def shown_status(clock: Clock, at: datetime) -> str | None:
     status = status_at(clock, at)
     if status == "met_late" and clock.deadline.provisional:
         return "provisional"
+    if status == "cancelled" and withdrawn_late(clock.step, clock.stop_kind, clock.stop_at,
+                                                clock.deadline):
+        return "withdrawn_late"
     return status
+
+
+def withdrawn_late(step: str, stop_kind: str | None, stop_at: datetime | None,
+                   deadline: Deadline) -> bool:
+    """A statutory clock the petitioner's withdrawal cancelled after its deadline had passed:
+    the step was left undone until then (the findings keep that breach), so it is shown as
+    "withdrawn_late" (逾期后撤回), not merely "cancelled"."""
+    return (stop_kind == "Withdrawn" and stop_at is not None and step not in INFORMATIONAL
+            and not deadline.provisional and stop_at >= deadline.due_at)
 
 
 def open_status(deadline_due_at: Deadline | datetime, informational: bool, paused: bool,

@@ -138,10 +138,12 @@ def _clock_rows(v: ViewDB, at: datetime, where: str = "", params: tuple = ()) ->
          due_at, prov, paused) in rows:
         stopped = stop is not None and stop <= t
         due = from_ts(due_at)
-        # stopped after a provisional due moment: not "met late" yet (see clocks.shown_status)
-        status = ("provisional" if outcome == "met_late" and prov else outcome) if stopped \
-            else open_status(due, bool(info), bool(paused), at,
-                                                      bool(prov))
+        # as clocks.shown_status: stopped after a provisional due moment is not "met late" yet;
+        # cancelled by a withdrawal after the due moment is "withdrawn_late"
+        status = ("provisional" if outcome == "met_late" and prov else
+                  "withdrawn_late" if outcome == "cancelled" and stop_kind == "Withdrawn"
+                  and not info and not prov and stop >= due_at else outcome) if stopped \
+            else open_status(due, bool(info), bool(paused), at, bool(prov))
         out.append({"case_no": case_no, "clock": clock, "step": step, "unit": unit,
                     "informational": bool(info), "start_at": from_ts(start),
                     "stop_at": from_ts(stop) if stopped else None,

@@ -51,7 +51,7 @@ def known_unit(svc: Services, unit: str | None) -> str | None:
 def case_clocks(case_no: CaseNoPath, svc: ServicesDep, p: Reader,
                 at: BusinessTime | None = None) -> dict[str, Any]:
     """Every clock started by ``at`` (default now): its due date as it stood then and its status
-    (running, paused, breached, met, met_late, provisional…)."""
+    (running, paused, breached, met, met_late, provisional, withdrawn_late…)."""
     visible_case(svc, p, case_no)
     moment = at or svc.core.clock()
     return {"integrity_checkpoint": checkpoint_summary(svc.core.database_url),

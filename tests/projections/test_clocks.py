@@ -267,3 +267,12 @@ def test_withdrawal_cancels_the_notice_clock_of_a_unit_that_passed_the_matter_on
 def test_the_start_day_is_the_shanghai_date_of_the_act(registered_at: datetime, last_day: date,
                                                        why: str) -> None:
     assert clock(registered(registered_at), "triage").deadline.last_day == last_day, why
+
+
+def test_a_withdrawal_after_the_deadline_is_shown_as_withdrawn_late() -> None:
+    # handling from 2026-03-02: 60 days = 05-01, Labour Day, rolled to 05-06
+    late = accepted(at(2026, 3, 2, 10)).add("Withdrawn", at(2026, 6, 1, 10))
+    assert shown_status(clock(late, "handling"), at(2026, 6, 2)) == "withdrawn_late"
+    assert shown_status(clock(late, "handling"), at(2026, 5, 20)) == "breached"
+    early = accepted(at(2026, 3, 2, 10)).add("Withdrawn", at(2026, 5, 6, 23))
+    assert shown_status(clock(early, "handling"), at(2026, 6, 2)) == "cancelled"

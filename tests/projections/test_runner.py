@@ -350,3 +350,18 @@ def test_a_killed_rebuild_leaves_a_marked_state_that_queries_refuse_and_a_new_on
     with ViewDB(app.database_url) as db:
         assert db.dump() == complete
     assert _cli("who-held", "A1", "2026-03-01", "--db", app.database_url).returncode == 0
+
+
+def test_a_withdrawal_after_the_deadline_reads_withdrawn_late(app: Casetrail) -> None:
+    """The read models say what the findings say: the handling limit (05-06) was missed, then
+    the petitioner withdrew (06-01). A withdrawal on the last day is a plain cancellation."""
+    for no, withdrawn in (("W1", at(2026, 6, 1, 10)), ("W2", at(2026, 5, 6, 23))):
+        app.register_case(HOUSING, occurred_at=at(2026, 3, 2, 9), case_no=no, **GRIEVANCE)
+        app.execute(no, "accept", HOUSING, occurred_at=at(2026, 3, 2, 10))
+        app.execute(no, "withdraw", HOUSING, occurred_at=withdrawn, reason="信访人撤回")
+    catch_up(app)
+    with ViewDB(app.database_url) as db:
+        status = {no: {c["clock"]: c["status"] for c in Q.clocks_at(db, no, at(2026, 7, 1))}
+                  ["handling"] for no in ("W1", "W2")}
+        assert status == {"W1": "withdrawn_late", "W2": "cancelled"}
+        assert not [c for c in Q.overdue(db, at(2026, 7, 1)) if c["case_no"] in ("W1", "W2")]

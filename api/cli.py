@@ -8,8 +8,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -25,19 +26,65 @@ DbOption = typer.Option(None, "--db", help="Store URL (sqlite:///file.db or post
 
 def _open(db: str | None):  # type: ignore[no-untyped-def]
     from domain.application import Casetrail
-    return Casetrail(db)
+    return Casetrail(existing_store(db))
 
 
-def _fail(error: DomainError) -> None:
-    console.print(f"[red]✗ {error.zh}[/] ({error.code}): {error.en}")
+def _fail(error: DomainError) -> NoReturn:
+    refuse(error.code, error.zh, error.en)
+
+
+def refuse(code: str, zh: str, en: str) -> NoReturn:
+    """One line, Chinese first with the stable code, and exit 2 with nothing written."""
+    console.print(f"[red]✗ {zh}[/] ({code}): {en}")
     raise typer.Exit(2)
+
+
+def existing_store(db: str | None) -> str:
+    """The store's URL, if the store is there. A mistyped SQLite path must not leave a new
+    empty store behind (and answer every question with "nothing"), and a PostgreSQL server
+    that does not answer is one line after a few seconds, not a 30 s wait and a traceback."""
+    from domain.storage import database_url, is_postgres, postgres_conninfo, sqlite_path
+    url = database_url(db)
+    if not is_postgres(url):
+        if not Path(sqlite_path(url)).is_file():
+            refuse("store.not_found", "数据库文件不存在",
+                   f"no store at {sqlite_path(url)}; check --db, or create one with "
+                   "`casetrail demo` or `casetrail load-org FILE`")
+        return url
+    import psycopg
+    info = postgres_conninfo(url)
+    try:
+        psycopg.connect(host=info["host"], port=info["port"], dbname=info["dbname"],
+                        user=info["user"], password=info["password"], connect_timeout=5).close()
+    except psycopg.Error as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        refuse("store.unreachable", "无法连接数据库",
+               f"cannot connect to PostgreSQL at {info['host']}:{info['port']}: {reason}")
+    return url
+
+
+# Dates a question can be about: earlier or later ones are typing mistakes (and overflow the
+# date arithmetic near year 9999).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def check_date_range(day: date, text: str) -> None:
+    if not EARLIEST <= day <= LATEST:
+        refuse("date.out_of_range", "日期超出可查询范围",
+               f"{text!r} is outside {EARLIEST.year}–{LATEST.year}")
+
+
+def _known_unit(db: str | None, unit: str | None) -> None:
+    if unit is not None and _open(db).refresh_org().unit(unit) is None:
+        refuse("unit.unknown", "办理单位不存在", f"Unknown unit {unit!r}")
 
 
 @cli.command("load-org")
 def load_org(path: Path, db: str | None = DbOption) -> None:
     """Load an organisation (levels, units, people, posts) from a YAML or JSON file."""
+    from domain.application import Casetrail
     from domain.org_loader import read_spec
-    app = _open(db)
+    app = Casetrail(db)  # the one command (with demo) that may create the store
     try:
         n = app.load_organisation(read_spec(path))
     except DomainError as e:
@@ -120,14 +167,16 @@ def cases(db: str | None = DbOption, limit: int = 20) -> None:
 @cli.command()
 def holders(unit: str, post: str, when: str, db: str | None = DbOption) -> None:
     """Who held POST of UNIT at WHEN (a date or an ISO date-time)."""
-    from domain.org_loader import as_moment
-    try:
-        moment = as_moment(when if "T" in when else datetime.fromisoformat(when).date(), "when")
-    except (DomainError, ValueError):
-        console.print("[red]✗ 日期格式无效[/] (date.invalid)")
-        raise typer.Exit(2) from None
-    names = _open(db).holders(unit, post, moment)
-    console.print(", ".join(names) if names else "(vacant / 空缺)")
+    moment = _when(when)
+    org = _open(db).refresh_org()
+    _known_unit(db, unit)
+    from domain.catalog import POSTS
+    if post not in POSTS and post not in org.posts:
+        refuse("post.unknown", "岗位不存在",
+               f"Unknown post {post!r}; posts: {', '.join(sorted({*POSTS, *org.posts}))}")
+    names = org.holders(unit, post, moment)
+    console.print(", ".join(f"{org.persons.get(n, n)}（{n}）" for n in names)
+                  if names else "空缺 (vacant)")
 
 
 @cli.command()
@@ -146,16 +195,18 @@ def _when(text: str | None) -> datetime:
     if text is None:
         return datetime.now(TZ)
     try:
-        return as_moment(text if "T" in text else datetime.fromisoformat(text).date(), "when")
+        moment = as_moment(text if "T" in text else datetime.fromisoformat(text).date(), "when")
     except (DomainError, ValueError):
-        console.print(f"[red]✗ 日期格式无效[/] (date.invalid): {text!r}")
-        raise typer.Exit(2) from None
+        refuse("date.invalid", "日期格式无效",
+               f"not a date (YYYY-MM-DD) or ISO date-time: {text!r}")
+    check_date_range(moment.date(), text)
+    return moment
 
 
 def _views(db: str | None) -> str:
     from domain.storage import database_url
     from projections.runner import RebuildUnfinished, catch_up
-    url = database_url(db)
+    url = database_url(existing_store(db))
     try:
         catch_up(url)
     except RebuildUnfinished:
@@ -228,6 +279,10 @@ def clocks(case_no: str, when: str | None = typer.Argument(None), db: str | None
     """Every statutory clock of CASE_NO with its due date and status at WHEN (default: now)."""
     from projections.queries import clocks_at
     url = _views(db)
+    try:
+        _open(db).get_case(case_no)
+    except DomainError as e:
+        _fail(e)
     rows = clocks_at(url, case_no, _when(when))
     _print_rows([{"case_no": case_no, **r} for r in rows], CLOCK_COLUMNS, json, url)
 
@@ -238,6 +293,7 @@ def queue(unit: str, as_of: str = typer.Option(..., "--as-of"), db: str | None =
     """日审核: everything of UNIT due or overdue as of a date."""
     from projections.queries import queue as query
     url = _views(db)
+    _known_unit(db, unit)
     _print_rows(query(url, unit, _when(as_of).date()), CLOCK_COLUMNS, json, url)
 
 
@@ -258,6 +314,7 @@ def overdue(as_of: str = typer.Option(..., "--as-of"), unit: str | None = None,
     """Open statutory clocks past their deadline as of a date (optionally for one unit)."""
     from projections.queries import overdue as query
     url = _views(db)
+    _known_unit(db, unit)
     _print_rows(query(url, _when(as_of), unit), CLOCK_COLUMNS, json, url)
 
 
@@ -296,7 +353,7 @@ def rebuild(db: str | None = DbOption) -> None:
     from projections.runner import rebuild as run_rebuild
     started = time.monotonic()
     # a bar only on a terminal: in CI or a pipe, one plain line when done
-    n = run_rebuild(database_url(db), progress=console.is_terminal)
+    n = run_rebuild(database_url(existing_store(db)), progress=console.is_terminal)
     console.print(f"✓ read models rebuilt from {n} events in {time.monotonic() - started:.1f} s")
 
 

@@ -5,6 +5,7 @@ randomness, sorted input, so the same history and cut-off give the same bytes.
 """
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,20 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["dt"] = lambda v: "" if not v else str(v)[:16].replace("T", " ")
+    env.filters["details"] = details
     return env
+
+
+def details(data: dict[str, Any]) -> str:
+    """What an act recorded (the note's text, the opinion, the unit…) as plain text; the page
+    escapes it like every other value, and it is already masked for the caller."""
+    parts = []
+    for key, value in data.items():
+        if value in (None, "", [], {}, False):
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{key}={text}")
+    return "; ".join(parts)
 
 
 def render_html(dossier: dict[str, Any]) -> str:

@@ -35,23 +35,34 @@ AtOption = typer.Option(None, "--at", help="When it happened (default: now)")
 
 def parse_moment(text: str | None, default: datetime | None = None) -> datetime:
     """A date is the end of that day in Asia/Shanghai; a date-time without zone is local."""
+    from api.cli import check_date_range, refuse
     if text is None:
         if default is None:
-            raise typer.BadParameter("a date or time is required")
+            refuse("date.invalid", "缺少日期", "a date or time is required")
         return default
     try:
-        if len(text) == 10:
-            day = datetime.fromisoformat(text).date()
-            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=TZ)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"not a date or ISO date-time: {text!r}") from None
+        refuse("date.invalid", "日期格式无效",
+               f"not a date (YYYY-MM-DD) or ISO date-time: {text!r}")
+    check_date_range(moment.date(), text)
+    if len(text) == 10:
+        return datetime.combine(moment.date() + timedelta(days=1), time(0), tzinfo=TZ)
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
+def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        from api.cli import refuse
+        refuse(f"{option}.invalid", "选项取值无效",
+               f"--{option} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 def _open(db: str | None) -> Any:
+    from api.cli import existing_store
     from domain.application import Casetrail
-    return Casetrail(db)
+    return Casetrail(existing_store(db))
 
 
 def _actor(unit: str, person: str | None, post: str | None) -> dict[str, Any]:
@@ -78,6 +89,7 @@ def _echo_json(data: Any) -> None:
 @app.command("rules")
 def rules(fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
     """List the rule catalogue: id, category, articles, Chinese and English text."""
+    _one_of(fmt, ("table", "json"), "format")
     if fmt == "json":
         _echo_json({"thresholds": dict(Thresholds().__dict__),
                     "rules": [r.as_dict() for r in RULES]})
@@ -101,7 +113,12 @@ def list_(unit: str | None = typer.Option(None, "--unit", help="Responsible unit
           sense: str = SenseOption, db: str | None = DbOption) -> None:
     """Findings for a unit, a case or a period, as of a date."""
     from domain.findings import Query, list_findings, reviews_of
+    _one_of(fmt, ("table", "json"), "format")
+    _one_of(sense, ("happened", "recorded"), "sense")
     trail = _open(db)
+    if unit is not None and trail.refresh_org().unit(unit) is None:
+        from api.cli import refuse
+        refuse("unit.unknown", "办理单位不存在", f"Unknown unit {unit!r}")
     moment = parse_moment(as_of, trail.clock())
     start = parse_moment(period_from) - timedelta(days=1) if period_from else None
     query = Query(unit=unit, case_no=case, period_from=start,
@@ -137,6 +154,8 @@ def dossier_cmd(case_no: str,
     """A case dossier (timeline, clocks, responsibility, findings, corrections) as JSON or HTML."""
     from api.dossier import render
     from domain.audit import dossier
+    _one_of(fmt, ("json", "html"), "format")
+    _one_of(sense, ("happened", "recorded"), "sense")
     trail = _open(db)
     moment = parse_moment(as_of, trail.clock())
     try:

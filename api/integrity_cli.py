@@ -257,6 +257,7 @@ def bundle(
 ) -> None:
     """One file with a case's events, their inclusion proofs and the signed checkpoint,
     verifiable offline with verifier/casetrail_verify.py."""
+    named = case_id
     try:
         UUID(case_id)
     except ValueError:
@@ -266,7 +267,10 @@ def bundle(
         doc = build_bundle(database_url(db), case_id, keys, issue=not no_checkpoint)
     except LogTampered as e:
         raise _fail(str(e), EXIT_TAMPERED) from None
-    except (StoreUnavailable, LookupError, ValueError) as e:
+    except LookupError:
+        raise _fail(f"✗ 信访事项不存在 (case.not_found): No case {named!r} in the log; "
+                    "nothing written") from None
+    except (StoreUnavailable, ValueError) as e:
         raise _fail(str(e)) from None
     output.write_text(_json(doc), encoding="utf-8")
     err.print(f"{len(doc['events'])} events of case {doc['case_id']} under checkpoint "

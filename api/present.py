@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from api.visibility import Lens
+from domain.case import CLOCK_SKEW
 from domain.case_state import STATUS_ZH, CaseState, Fact, fold
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, InvalidInput, NotFound
 from domain.organisation import OrgDirectory
 
 
@@ -36,6 +37,17 @@ def case_view(state: CaseState, effective: list[Fact], lens: Lens) -> dict[str, 
 def history_view(case: Any, lens: Lens) -> dict[str, Any]:
     return {"case_no": case.state.case_no, "version": case.version,
             "facts": [lens.fact(f) for f in case.facts], "withheld": sorted(lens.withheld)}
+
+
+def not_after_now(at: datetime, now: datetime, field: str) -> datetime:
+    """A past moment: the record cannot say what will be known later, and an answer "as of" a
+    future moment would change as acts are recorded, so it is refused, not silently cut at now
+    (the same 60 s of clock skew as for acts stated by callers)."""
+    if at > now + CLOCK_SKEW:
+        raise InvalidInput("as_of.future", "截至时点晚于当前时间",
+                           f"{field} {at.isoformat()} is later than now ({now.isoformat()}); "
+                           "the record can only be read as of a past moment", field)
+    return at
 
 
 def recorded_version(case: Any, at: datetime) -> int:

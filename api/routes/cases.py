@@ -26,7 +26,14 @@ from api.deps import (
     writing,
 )
 from api.idempotency import fingerprint
-from api.present import case_view, history_view, occurred_by, recorded_version, responsibility
+from api.present import (
+    case_view,
+    history_view,
+    not_after_now,
+    occurred_by,
+    recorded_version,
+    responsibility,
+)
 from api.problems import OrjsonResponse, Problem
 from api.schemas import (
     COMMAND_MODELS,
@@ -150,9 +157,11 @@ def get_history(case_no: CaseNoPath, svc: ServicesDep, p: Reader) -> Response:
 
 @router.get("/{case_no}/as-of", response_model=CaseOut, summary="the case as of a moment")
 def get_as_of(case_no: CaseNoPath, at: BusinessTime, svc: ServicesDep, p: Reader,
-              sense: Literal["recorded", "occurred"] = "recorded") -> dict[str, Any]:
-    """``recorded``: what the system knew at ``at``. ``occurred``: what had happened by ``at``
-    in business time, as the record (corrections included) says now."""
+              sense: Literal["recorded", "occurred", "happened"] = "recorded") -> dict[str, Any]:
+    """``recorded``: what the system knew at ``at``. ``occurred`` (or ``happened``, the word of
+    the dossier and the diff): what had happened by ``at`` in business time, as the record
+    (corrections included) says now. Both include ``at``; a future ``at`` is refused."""
+    not_after_now(at, svc.core.clock(), "at")
     seen = visible_case(svc, p, case_no)
     if sense == "recorded":
         then = snapshot(svc.core, case_no, recorded_version(seen.case, at))

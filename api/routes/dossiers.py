@@ -21,6 +21,7 @@ from api.deps import (
     visible_case,
 )
 from api.dossier import render
+from api.present import not_after_now
 from api.problems import OrjsonResponse, Problem
 from api.schemas import BusinessTime
 from api.visibility import mask_audit
@@ -57,8 +58,9 @@ def dossier(case_no: CaseNoPath, svc: ServicesDep, p: Auditor,
             format: Annotated[Literal["json", "html"], Query()] = "json") -> Response:
     """Timeline with actors, clocks, responsibility, findings with their review, corrections and
     the integrity checkpoint, as of ``as_of`` (default now) in the given sense."""
-    seen = _seen(svc, p, case_no)
     now = svc.core.clock()
+    not_after_now(as_of or now, now, "as_of")
+    seen = _seen(svc, p, case_no)
     try:
         d = audit.dossier(svc.core, case_no, as_of or now, sense, generated_at=now)
     except LookupError:
@@ -80,6 +82,7 @@ def diff(case_no: CaseNoPath, svc: ServicesDep, p: Auditor,
     if to < from_:
         raise Problem(422, "period.reversed", "起止时间颠倒",
                       "'to' must not be earlier than 'from'", "to")
+    not_after_now(to, svc.core.clock(), "to")
     seen = _seen(svc, p, case_no)
     out: dict[str, Any] = audit.diff(seen.case.facts, from_, to, sense, svc.core.refresh_org())
     if not p.sees_personal:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.dossier import render_html
 from domain.application import Casetrail
 from domain.audit import build_dossier, case_at, diff, dossier, dossier_json
 from domain.findings import confirm_finding
 from domain.rules import Thresholds
-from tests.application.test_case_lifecycle import accepted
+from tests.application.test_case_lifecycle import accepted, registered
 from tests.conftest import BUREAU, HOUSING, at
 
 NO_BACKFILL = Thresholds(backfill_days=10_000)
@@ -126,3 +128,36 @@ def test_cli_lists_rules_findings_and_writes_a_dossier(app: Casetrail, tmp_path:
     refused = runner.invoke(cli, ["dismiss", handling["id"], "--unit", "yz-zjj", "--reason", "x",
                                   "--db", url])
     assert refused.exit_code == 2 and "finding.not_supervisor" in refused.output
+
+
+@pytest.mark.parametrize("moment", [at(2026, 5, 10), at(2026, 5, 20, 9), at(2026, 5, 21)])
+@pytest.mark.parametrize("sense", ["recorded", "happened"])
+def test_dossier_findings_are_those_the_findings_list_gives(app: Casetrail, clock: Any,
+                                                            moment: Any, sense: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from api.findings_cli import app as cli
+
+    backfilled_reply(app, clock)
+    clock.set(2026, 11, 20, 9)
+    listed = CliRunner().invoke(cli, ["list", "--db", app.database_url, "--case", "A1",
+                                      "--as-of", moment.isoformat(), "--sense", sense,
+                                      "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    cli_ids = sorted(r["id"] for r in json.loads(listed.output)["findings"])
+    data = dossier(app, "A1", moment, sense, with_checkpoint=False)
+    assert sorted(f["id"] for f in data["findings"]) == cli_ids
+
+
+def test_a_provisional_deadline_is_shown_as_such(app: Casetrail, clock: Any) -> None:
+    """Accepted on 2026-11-04: day 60 falls in 2027, a year the holiday calendar lacks."""
+    registered(app, when=at(2026, 11, 2, 10))
+    app.execute("A1", "transfer", BUREAU, at(2026, 11, 2, 11), to_unit="yz-zjj")
+    app.execute("A1", "receive", HOUSING, at(2026, 11, 3, 10))
+    app.execute("A1", "accept", HOUSING, at(2026, 11, 4, 10))
+    data = dossier(app, "A1", at(2026, 11, 20, 9), with_checkpoint=False)
+    handling = next(c for c in data["clocks"] if c["step"] == "handling")
+    assert (handling["last_day"], handling["provisional"]) == ("2027-01-04", True)
+    assert "2027-01-04（暂定）" in render_html(data)

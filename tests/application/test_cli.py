@@ -63,4 +63,4 @@ def test_load_org_refuses_a_second_load_and_writes_nothing(tmp_path: Path) -> No
     again = runner.invoke(cli, ["load-org", str(ORG_FILE), "--db", url])
     assert again.exit_code == 2 and "unit.exists" in again.output
     who = runner.invoke(cli, ["holders", "yz-zjj", "head", "2026-02-01", "--db", url])
-    assert who.output.strip() == "wang-jun"
+    assert who.output.strip() == "王军（wang-jun）"

@@ -16,7 +16,8 @@ from domain.storage import database_url, is_postgres, sqlite_path
 
 app = typer.Typer(help="API tokens: issue, revoke, list.", no_args_is_help=True)
 DbOpt = Annotated[str | None, typer.Option(
-    "--database-url", envvar="CASETRAIL_DATABASE_URL", help="Store URL (default sqlite)")]
+    "--db", "--database-url", envvar="CASETRAIL_DATABASE_URL",
+    help="Store URL (sqlite:///file.db or postgresql://…; default sqlite:///casetrail.db)")]
 
 
 def _open(url: str | None) -> tuple[Casetrail, SideStore]:
@@ -24,8 +25,9 @@ def _open(url: str | None) -> tuple[Casetrail, SideStore]:
     mistyped path would otherwise leave a stray database behind)."""
     resolved = database_url(url)
     if not is_postgres(resolved) and not Path(sqlite_path(resolved)).exists():
-        typer.echo(f"No store at {sqlite_path(resolved)} — load an organisation first "
-                   "(casetrail load-org FILE --db URL) or pass --database-url", err=True)
+        typer.echo(f"✗ 数据库文件不存在 (store.not_found): no store at {sqlite_path(resolved)} — "
+                   "load an organisation first (casetrail load-org FILE --db URL) or pass --db",
+                   err=True)
         raise typer.Exit(2)
     core = Casetrail(url)
     return core, SideStore(core.database_url)

@@ -76,8 +76,9 @@ def test_a_token_is_refused_from_the_exact_instant_it_expires(sqlite_api: Api) -
 def test_the_token_cli_never_creates_a_store_at_a_mistyped_path(tmp_path: Path,
                                                                 command: list[str]) -> None:
     missing = tmp_path / "typo.db"
-    r = CliRunner().invoke(token_cli, [*command, "--database-url", f"sqlite:///{missing}"])
-    assert r.exit_code == 2 and "No store at" in r.output
+    for option in ("--database-url", "--db"):  # --db as in every other command
+        r = CliRunner().invoke(token_cli, [*command, option, f"sqlite:///{missing}"])
+        assert r.exit_code == 2 and "store.not_found" in r.output and "no store at" in r.output
     assert not missing.exists()
 
 

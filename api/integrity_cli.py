@@ -142,7 +142,8 @@ def follow(
         help="or after this many seconds (when the log grew)")] = 60.0,
     poll: Annotated[float, typer.Option(help="seconds between polls when idle")] = 0.5,
 ) -> None:
-    """Append new events to the Merkle log (catch up once, or --forever)."""
+    """Append new events to the Merkle log (catch up once, or --forever). A one-shot run
+    signs the tree head at the end, so a verify right after covers every logged event."""
     url = database_url(db)
     follower = IntegrityFollower(url, keys, batch_size=batch_size,
                                  checkpoint_every=checkpoint_every,
@@ -154,6 +155,7 @@ def follow(
         with follower:
             if not forever:
                 res = follower.catch_up()
+                follower.sign_tail(res)  # a one-shot run leaves every logged event signed
                 out.print(f"logged {res.leaves_added} events; tree size {res.tree_size}; "
                           f"{len(res.checkpoints)} checkpoint(s) signed ({res.elapsed:.2f}s)")
                 return

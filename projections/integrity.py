@@ -1049,6 +1049,16 @@ class IntegrityFollower:
         res.elapsed = time.perf_counter() - t0
         return res
 
+    def sign_tail(self, res: FollowResult) -> None:
+        """After a one-shot catch-up: sign the tree head if events were logged since the last
+        checkpoint (with a key), so that a verify right after covers every logged event."""
+        if self.signer() is None or self._tracking is None:
+            return
+        self._load_last_checkpoint()
+        assert self._last_cp is not None
+        if self._tracking[1] > self._last_cp[0]:
+            res.checkpoints.append(self.checkpoint())
+
     def _maybe_checkpoint(self, res: FollowResult) -> None:
         if self.signer() is None or self._tracking is None:
             return

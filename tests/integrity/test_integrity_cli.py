@@ -69,10 +69,13 @@ def test_cli_end_to_end(it_url: str, tmp_path: Path) -> None:
     try:
         ids = trail.add_cases(12)
         code, output = run("follow", "--db", it_url, "--keys", keys, "--checkpoint-every", "20")
-        assert code == 0 and "logged 48 events" in output, output
+        # signed at 20 and 40 on the way (--checkpoint-every 20), and at 48 at the end
+        assert code == 0 and "logged 48 events" in output and "3 checkpoint(s)" in output, output
         first_cp = tmp_path / "cp1.txt"
         assert run("export-checkpoint", "--db", it_url, "-o", first_cp)[0] == 0
-        assert first_cp.read_text().splitlines()[1] == "40"
+        assert first_cp.read_text().splitlines()[1] == "48"
+        code, output = run("follow", "--db", it_url, "--keys", keys)  # nothing new: no checkpoint
+        assert code == 0 and "0 checkpoint(s)" in output, output
         trail.add_events(ids[2], 4)
         code, output = run("checkpoint", "--db", it_url, "--keys", keys)
         assert code == 0 and output.splitlines()[1] == "52"

@@ -10,7 +10,7 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -229,10 +229,30 @@ def _print_rows(rows: list[dict], columns: list[str], as_json: bool, url: str) -
     from rich.table import Table
     basis = (f"日志检查点 tree size {checkpoint['tree_size']} root {checkpoint['root'][:16]}…"
              if checkpoint else "日志尚无签名检查点 (no signed checkpoint yet)")
-    table = Table(*columns, caption=basis)
+    table = Table(*(f"{HEADERS_ZH.get(c, c)}\n{c}" for c in columns), caption=basis)
     for row in rows:
-        table.add_row(*(str(row.get(c, "")) for c in columns))
+        table.add_row(*(_cell(c, row.get(c)) for c in columns))
     console.print(table)
+
+
+# what a reader sees first: the Chinese name of each column and value, the English code below
+HEADERS_ZH = {"case_no": "信访件编号", "clock": "期限", "unit": "单位", "start_at": "起算时间",
+              "last_day": "届满日", "status": "状态", "days_late": "超期日数", "provisional": "待定",
+              "policy_version": "政策版本", "calendar_version": "日历版本"}
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column == "status":
+        from api.dossier import CLOCK_STATUS_ZH
+        return f"{CLOCK_STATUS_ZH.get(value, value)} {value}"
+    if column == "provisional":
+        return "是" if value else "否"
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        from domain.periods import TZ
+        return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")  # Beijing time, as officers read
+    return str(value)
 
 
 @cli.command("who-held")

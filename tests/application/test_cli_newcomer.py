@@ -2,6 +2,7 @@
 stable code), a non-zero exit, and nothing written — never a traceback or an empty answer."""
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,15 @@ def test_a_bundle_of_an_unknown_case_is_refused_in_chinese_first(
                                  "--no-checkpoint"])
     assert result.exit_code == 2 and "case.not_found" in result.output, result.output
     assert not (tmp_path / "b.json").exists()
+
+
+def test_clock_reports_read_chinese_first_in_beijing_time(tmp_path: Path) -> None:
+    """The overdue list as an officer reads it: Chinese headers over the English codes, the
+    status in Chinese, instants in Beijing time (UTC+8), not UTC."""
+    from datetime import datetime as dt
+
+    from api.cli import _cell
+    assert _cell("status", "breached") == "已逾期 breached"
+    assert _cell("provisional", False) == "否"
+    assert _cell("start_at", dt(2025, 3, 19, 6, 34, tzinfo=UTC)) == "2025-03-19 14:34"
+    assert _cell("days_late", None) == ""

@@ -81,7 +81,7 @@ def _known_unit(db: str | None, unit: str | None) -> None:
 
 @cli.command("load-org")
 def load_org(path: Path, db: str | None = DbOption) -> None:
-    """Load an organisation (levels, units, people, posts) from a YAML or JSON file."""
+    """导入组织机构 — load an organisation (levels, units, people, posts) from a YAML or JSON file."""
     from domain.application import Casetrail
     from domain.org_loader import read_spec
     app = Casetrail(db)  # the one command (with demo) that may create the store
@@ -98,7 +98,10 @@ def demo(db: str | None = DbOption,
          cases: int = typer.Option(300, help="How many cases to generate"),
          seed: int = typer.Option(7, help="Random seed (same seed, same city)"),
          reset: bool = typer.Option(False, help="Delete the SQLite file first")) -> None:
-    """Build a realistic demo city with a few hundred cases, then show one case's timeline."""
+    """生成演示数据 — build a demo city with a few hundred cases and show one case.
+
+    A realistic prefecture-level city (units, people, posts over time) and cases along every
+    statutory path, in the store given by --db (default ./casetrail.db)."""
     from domain.storage import database_url, is_postgres, sqlite_path
     url = database_url(db)
     if not is_postgres(url):
@@ -135,7 +138,7 @@ def _catch_up_projections(url: str) -> None:
 
 @cli.command()
 def timeline(case_no: str, db: str | None = DbOption) -> None:
-    """Show one case's full history as a timeline (business time and recording time)."""
+    """信访事项全过程 — one case's full history as a timeline (business time and recording time)."""
     from api.timeline import render_timeline
     try:
         render_timeline(_open(db), case_no, console)
@@ -145,7 +148,7 @@ def timeline(case_no: str, db: str | None = DbOption) -> None:
 
 @cli.command()
 def cases(db: str | None = DbOption, limit: int = 20) -> None:
-    """List the most recently registered cases."""
+    """最近登记的信访事项 — the most recently registered cases."""
     from rich.table import Table
 
     from domain.case_state import STATUS_ZH
@@ -166,7 +169,7 @@ def cases(db: str | None = DbOption, limit: int = 20) -> None:
 
 @cli.command()
 def holders(unit: str, post: str, when: str, db: str | None = DbOption) -> None:
-    """Who held POST of UNIT at WHEN (a date or an ISO date-time)."""
+    """岗位任职查询 — who held POST of UNIT at WHEN (a date or an ISO date-time)."""
     moment = _when(when)
     org = _open(db).refresh_org()
     _known_unit(db, unit)
@@ -182,7 +185,7 @@ def holders(unit: str, post: str, when: str, db: str | None = DbOption) -> None:
 @cli.command()
 def serve(db: str | None = DbOption, host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """启动HTTP接口 — serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
     if db:
         os.environ["CASETRAIL_DATABASE_URL"] = db
@@ -258,8 +261,10 @@ def _cell(column: str, value: Any) -> str:
 @cli.command("who-held")
 def who_held(case_no: str, when: str, db: str | None = DbOption,
              json: bool = typer.Option(False, "--json")) -> None:
-    """Who held CASE_NO at WHEN: unit, handler, petition officer, leader in charge, 包案 leaders,
-    and the territorial chain with its post holders — as they were then."""
+    """责任主体查询 — who held CASE_NO at WHEN, as they were then.
+
+    The unit, handler, petition officer, leader in charge, 包案 leaders, and the territorial
+    chain with its post holders."""
     from projections.queries import who_held as query
     answer = query(_views(db), case_no, _when(when))
     if answer is None:
@@ -296,7 +301,9 @@ CLOCK_COLUMNS = ["case_no", "clock", "unit", "start_at", "last_day", "status", "
 @cli.command()
 def clocks(case_no: str, when: str | None = typer.Argument(None), db: str | None = DbOption,
            json: bool = typer.Option(False, "--json")) -> None:
-    """Every statutory clock of CASE_NO with its due date and status at WHEN (default: now)."""
+    """法定期限 — every statutory clock of CASE_NO, its due date and status at WHEN.
+
+    WHEN is a date or an ISO date-time (default: now)."""
     from projections.queries import clocks_at
     url = _views(db)
     try:
@@ -310,7 +317,7 @@ def clocks(case_no: str, when: str | None = typer.Argument(None), db: str | None
 @cli.command()
 def queue(unit: str, as_of: str = typer.Option(..., "--as-of"), db: str | None = DbOption,
           json: bool = typer.Option(False, "--json")) -> None:
-    """日审核: everything of UNIT due or overdue as of a date."""
+    """日审核 — everything of UNIT due or overdue as of a date (that morning)."""
     from projections.queries import queue as query
     url = _views(db)
     _known_unit(db, unit)
@@ -320,7 +327,7 @@ def queue(unit: str, as_of: str = typer.Option(..., "--as-of"), db: str | None =
 @cli.command()
 def dispatch(as_of: str = typer.Option(..., "--as-of"), db: str | None = DbOption,
              json: bool = typer.Option(False, "--json")) -> None:
-    """周调度: statutory clocks due in the next 7 days, by unit."""
+    """周调度 — statutory clocks due in the next 7 days, by unit."""
     from projections.queries import weekly_dispatch
     url = _views(db)
     by_unit = weekly_dispatch(url, _when(as_of).date())
@@ -331,7 +338,7 @@ def dispatch(as_of: str = typer.Option(..., "--as-of"), db: str | None = DbOptio
 @cli.command()
 def overdue(as_of: str = typer.Option(..., "--as-of"), unit: str | None = None,
             db: str | None = DbOption, json: bool = typer.Option(False, "--json")) -> None:
-    """Open statutory clocks past their deadline as of a date (optionally for one unit)."""
+    """逾期清单 — statutory clocks past their deadline as of a date (optionally for one unit)."""
     from projections.queries import overdue as query
     url = _views(db)
     _known_unit(db, unit)
@@ -346,10 +353,11 @@ def _mount(module: str, name: str, help_text: str) -> None:
     cli.add_typer(sub, name=name, help=help_text)
 
 
-_mount("api.integrity_cli", "integrity", "Tamper evidence: Merkle log, checkpoints, proofs")
-_mount("api.tokens_cli", "token", "API tokens: issue, list, revoke")
-_mount("projections.cli", "projections", "Read models: catch up, rebuild, queries")
-_mount("api.findings_cli", "findings", "Accountability findings, supervisor workflow, dossiers")
+_mount("api.integrity_cli", "integrity", "防篡改 — tamper evidence: Merkle log, checkpoints, proofs")
+_mount("api.tokens_cli", "token", "接口令牌 — API tokens: issue, list, revoke")
+_mount("projections.cli", "projections", "查询视图 — read models: catch up, rebuild, queries")
+_mount("api.findings_cli", "findings",
+       "问责发现 — accountability findings, supervisor workflow, dossiers")
 
 
 def _mount_verify() -> None:
@@ -357,7 +365,7 @@ def _mount_verify() -> None:
         from api.integrity_cli import verify as integrity_verify
     except ImportError:
         return
-    cli.command("verify", help="Verify the whole store against its Merkle log, checkpoints and "
+    cli.command("verify", help="完整性核验 — verify the whole store against its Merkle log, checkpoints and "
                 "witness files (exit 0 intact, 1 tampered, 2 cannot read).")(integrity_verify)
 
 
@@ -366,7 +374,9 @@ _mount_verify()
 
 @cli.command()
 def rebuild(db: str | None = DbOption) -> None:
-    """Rebuild every read model from the whole event log (with a progress bar on a terminal)."""
+    """重建查询视图 — rebuild every read model from the whole event log.
+
+    A progress bar on a terminal, one summary line otherwise."""
     import time
 
     from domain.storage import database_url

@@ -104,25 +104,30 @@ def status_at(clock: Clock, at: datetime) -> str | None:
 
 
 def shown_status(clock: Clock, at: datetime) -> str | None:
-    """The status a reader is shown: :func:`status_at`, except that a clock stopped after a
-    provisional due moment is "provisional", not "met_late" (the year's calendar is not out, so
-    its last day may still roll past the stop; the findings keep it apart the same way)."""
+    """The status a reader is shown: :func:`status_at`, with a stopped clock's outcome as
+    :func:`stopped_status` shows it."""
     status = status_at(clock, at)
-    if status == "met_late" and clock.deadline.provisional:
+    if clock.stop_at is None or status not in ("met_late", "cancelled"):
+        return status
+    d = clock.deadline
+    return stopped_status(status, clock.stop_kind, clock.step in INFORMATIONAL, d.provisional,
+                          clock.stop_at >= d.due_at)
+
+
+def stopped_status(outcome: str, stop_kind: str | None, informational: bool, provisional: bool,
+                   stopped_after_due: bool) -> str:
+    """A stopped clock's outcome as a reader is shown it (shared with the SQL-backed queries):
+    * stopped after a provisional due moment: "provisional", not "met_late" (the year's calendar
+      is not out, so its last day may still roll past the stop; the findings keep it apart too);
+    * a statutory clock the petitioner's withdrawal cancelled after its deadline had passed:
+      "withdrawn_late" (逾期后撤回), not merely "cancelled" (the step was left undone until then;
+      the findings keep that breach)."""
+    if outcome == "met_late" and provisional:
         return "provisional"
-    if status == "cancelled" and withdrawn_late(clock.step, clock.stop_kind, clock.stop_at,
-                                                clock.deadline):
+    if (outcome == "cancelled" and stop_kind == "Withdrawn" and not informational
+            and not provisional and stopped_after_due):
         return "withdrawn_late"
-    return status
-
-
-def withdrawn_late(step: str, stop_kind: str | None, stop_at: datetime | None,
-                   deadline: Deadline) -> bool:
-    """A statutory clock the petitioner's withdrawal cancelled after its deadline had passed:
-    the step was left undone until then (the findings keep that breach), so it is shown as
-    "withdrawn_late" (逾期后撤回), not merely "cancelled"."""
-    return (stop_kind == "Withdrawn" and stop_at is not None and step not in INFORMATIONAL
-            and not deadline.provisional and stop_at >= deadline.due_at)
+    return outcome
 
 
 def open_status(deadline_due_at: Deadline | datetime, informational: bool, paused: bool,

@@ -17,7 +17,7 @@ from domain.case import case_id_for
 from domain.case_state import Fact
 from domain.organisation import OrgDirectory
 from domain.periods import TZ, local_date
-from projections.clocks import open_status
+from projections.clocks import open_status, stopped_status
 from projections.responsibility import OrgIndex, segment_at, segments, territory
 from projections.schema import ViewDB, from_ts, ts
 
@@ -138,12 +138,8 @@ def _clock_rows(v: ViewDB, at: datetime, where: str = "", params: tuple = ()) ->
          due_at, prov, paused) in rows:
         stopped = stop is not None and stop <= t
         due = from_ts(due_at)
-        # as clocks.shown_status: stopped after a provisional due moment is not "met late" yet;
-        # cancelled by a withdrawal after the due moment is "withdrawn_late"
-        status = ("provisional" if outcome == "met_late" and prov else
-                  "withdrawn_late" if outcome == "cancelled" and stop_kind == "Withdrawn"
-                  and not info and not prov and stop >= due_at else outcome) if stopped \
-            else open_status(due, bool(info), bool(paused), at, bool(prov))
+        status = stopped_status(outcome, stop_kind, bool(info), bool(prov), stop >= due_at) \
+            if stopped else open_status(due, bool(info), bool(paused), at, bool(prov))
         out.append({"case_no": case_no, "clock": clock, "step": step, "unit": unit,
                     "informational": bool(info), "start_at": from_ts(start),
                     "stop_at": from_ts(stop) if stopped else None,

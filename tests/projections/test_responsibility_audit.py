@@ -35,6 +35,15 @@ def accepted(app: Casetrail, case_no: str = "A1") -> None:
     app.execute(case_no, "accept", HOUSING, occurred_at=at(2026, 2, 5, 10))
 
 
+def rebuilt_equals_incremental(app: Casetrail) -> None:
+    """The read models kept up to now equal a rebuild from the whole log, row for row."""
+    with ViewDB(app.database_url) as db:
+        incremental = db.dump()
+    rebuild(app, progress=False)
+    with ViewDB(app.database_url) as db:
+        assert db.dump() == incremental
+
+
 def held(app: Casetrail, case_no: str, moment: Any) -> dict[str, Any]:
     """who_held from the read models, checked against a direct fold of the events."""
     catch_up(app)
@@ -75,11 +84,7 @@ def test_a_vacant_post_names_nobody_and_a_back_dated_appointment_re_attributes_t
     assert held(app, "A1", at(2026, 3, 12))["petition_leader"] == []  # still vacant then
     assert held(app, "A1", at(2026, 3, 9, 23))["petition_leader"] == ["chen-jing"]
     assert held(app, "A1", at(2026, 3, 15))["petition_leader"] == ["sun-li"]
-    with ViewDB(app.database_url) as db:
-        incremental = db.dump()
-    rebuild(app, progress=False)
-    with ViewDB(app.database_url) as db:
-        assert db.dump() == incremental
+    rebuilt_equals_incremental(app)
 
 
 def test_one_person_in_two_posts_is_named_in_both(app: Casetrail) -> None:
@@ -212,11 +217,15 @@ def test_a_transfer_on_the_last_day_leaves_that_day_with_the_sender(app: Casetra
         c["stop_at"].date() - date(2026, 3, 3)).days
 
 
-def test_hearing_days_are_no_holders_days_and_the_days_add_up_to_the_clocks_count(
-        app: Casetrail) -> None:
+def reach_rereview(app: Casetrail, handler: str | None = None) -> None:
+    """Case R, handled by the housing bureau (by ``handler`` if given), reviewed by the district
+    government, and its 复核 requested from the city government on 2026-03-02 10:00."""
     app.register_case(HOUSING, occurred_at=at(2025, 11, 3, 9), case_no="R", **GRIEVANCE)
+    app.execute("R", "accept", HOUSING, occurred_at=at(2025, 11, 3, 10))
+    if handler is not None:
+        app.execute("R", "assign_handler", HOUSING, occurred_at=at(2025, 11, 3, 11),
+                    person=handler)
     for command, actor, moment, args in (
-            ("accept", HOUSING, at(2025, 11, 3, 10), {}),
             ("issue_reply", HOUSING, at(2025, 12, 1, 10), {"opinion": "support"}),
             ("approve_reply", HOUSING, at(2025, 12, 2, 10), {"approver": "chen-jing"}),
             ("serve_reply", HOUSING, at(2025, 12, 3, 10), {"method": "in_person"}),
@@ -225,7 +234,14 @@ def test_hearing_days_are_no_holders_days_and_the_days_add_up_to_the_clocks_coun
             ("issue_review_opinion", GOV, at(2026, 2, 5, 10), {"opinion": "uphold"}),
             ("serve_review_opinion", GOV, at(2026, 2, 10, 10), {"method": "post"}),
             ("request_review", BUREAU, at(2026, 3, 2, 10), {"organ": "city-gov",
-                                                            "level": "rereview"}),
+                                                            "level": "rereview"})):
+        app.execute("R", command, actor, occurred_at=moment, **args)
+
+
+def test_hearing_days_are_no_holders_days_and_the_days_add_up_to_the_clocks_count(
+        app: Casetrail) -> None:
+    reach_rereview(app)
+    for command, actor, moment, args in (
             ("accept_review", CITY_GOV, at(2026, 3, 2, 15), {}),
             ("start_hearing", CITY_GOV, at(2026, 3, 10, 9), {}),
             ("end_hearing", CITY_GOV, at(2026, 3, 12, 17), {}),
@@ -241,11 +257,7 @@ def test_hearing_days_are_no_holders_days_and_the_days_add_up_to_the_clocks_coun
     with ViewDB(app.database_url) as db:
         (paused,) = db.query("SELECT paused_days FROM pv_clocks WHERE clock = 'rereview_opinion'")
     assert sum(per_holder) == (date(2026, 4, 2) - date(2026, 3, 2)).days - paused[0]
-    with ViewDB(app.database_url) as db:
-        incremental = db.dump()
-    rebuild(app, progress=False)
-    with ViewDB(app.database_url) as db:
-        assert db.dump() == incremental
+    rebuilt_equals_incremental(app)
 
 
 # --- queues and search ---------------------------------------------------------------------------
@@ -320,20 +332,7 @@ def test_the_review_organ_holds_the_case_from_the_request_for_review(app: Casetr
     (it decides on the request and gives the opinion), and from the request for 复核 with the
     city government; before, with the housing bureau that handled it. The housing bureau's
     people are not named for the review organ's time, nor its days on the review clocks."""
-    app.register_case(HOUSING, occurred_at=at(2025, 11, 3, 9), case_no="R", **GRIEVANCE)
-    for command, actor, moment, args in (
-            ("accept", HOUSING, at(2025, 11, 3, 10), {}),
-            ("assign_handler", HOUSING, at(2025, 11, 3, 11), {"person": "sun-li"}),
-            ("issue_reply", HOUSING, at(2025, 12, 1, 10), {"opinion": "support"}),
-            ("approve_reply", HOUSING, at(2025, 12, 2, 10), {"approver": "chen-jing"}),
-            ("serve_reply", HOUSING, at(2025, 12, 3, 10), {"method": "in_person"}),
-            ("request_review", BUREAU, at(2025, 12, 20, 10), {"organ": "yz-gov"}),
-            ("accept_review", GOV, at(2025, 12, 21, 10), {}),
-            ("issue_review_opinion", GOV, at(2026, 2, 5, 10), {"opinion": "uphold"}),
-            ("serve_review_opinion", GOV, at(2026, 2, 10, 10), {"method": "post"}),
-            ("request_review", BUREAU, at(2026, 3, 2, 10), {"organ": "city-gov",
-                                                            "level": "rereview"})):
-        app.execute("R", command, actor, occurred_at=moment, **args)
+    reach_rereview(app, handler="sun-li")
     before = held(app, "R", at(2025, 12, 10))
     assert (before["unit"], before["handler"]) == ("yz-zjj", "sun-li")
     for moment in (at(2025, 12, 20, 10), at(2026, 1, 10), at(2026, 2, 20)):

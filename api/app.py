@@ -20,7 +20,7 @@ from api.routes import admin, cases, dossiers, findings, io, org, queries
 from api.sidestore import SideStore
 from domain.application import Casetrail
 from domain.rules import access_records_from_log
-from domain.storage import database_url, ddl_lock
+from store.config import database_url, ddl_lock
 
 BODY_LIMIT = 256 * 1024
 IMPORT_LIMIT = 64 * 1024 * 1024

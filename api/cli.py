@@ -43,7 +43,7 @@ def existing_store(db: str | None) -> str:
     """The store's URL, if the store is there. A mistyped SQLite path must not leave a new
     empty store behind (and answer every question with "nothing"), and a PostgreSQL server
     that does not answer is one line after a few seconds, not a 30 s wait and a traceback."""
-    from domain.storage import database_url, is_postgres, postgres_conninfo, sqlite_path
+    from store.config import database_url, is_postgres, postgres_conninfo, sqlite_path
     url = database_url(db)
     if not is_postgres(url):
         if not Path(sqlite_path(url)).is_file():
@@ -102,7 +102,7 @@ def demo(db: str | None = DbOption,
 
     A realistic prefecture-level city (units, people, posts over time) and cases along every
     statutory path, in the store given by --db (default ./casetrail.db)."""
-    from domain.storage import database_url, is_postgres, sqlite_path
+    from store.config import database_url, is_postgres, sqlite_path
     url = database_url(db)
     if not is_postgres(url):
         path = Path(sqlite_path(url))
@@ -113,7 +113,7 @@ def demo(db: str | None = DbOption,
                 raise typer.Exit(1)
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-    from api.demo import run_demo
+    from simulation.demo import run_demo
     with console.status("building the demo city and its cases…"):
         summary = run_demo(url, cases=cases, seed=seed)
     _catch_up_projections(url)
@@ -207,8 +207,8 @@ def _when(text: str | None) -> datetime:
 
 
 def _views(db: str | None) -> str:
-    from domain.storage import database_url
     from projections.runner import RebuildUnfinished, catch_up
+    from store.config import database_url
     url = database_url(existing_store(db))
     try:
         catch_up(url)
@@ -379,8 +379,8 @@ def rebuild(db: str | None = DbOption) -> None:
     A progress bar on a terminal, one summary line otherwise."""
     import time
 
-    from domain.storage import database_url
     from projections.runner import rebuild as run_rebuild
+    from store.config import database_url
     started = time.monotonic()
     # a bar only on a terminal: in CI or a pipe, one plain line when done
     n = run_rebuild(database_url(existing_store(db)), progress=console.is_terminal)

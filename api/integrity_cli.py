@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from projections.integrity import (
+from integrity.core import (
     EXIT_INTACT,
     EXIT_TAMPERED,
     EXIT_UNREADABLE,

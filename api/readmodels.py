@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from domain.application import Casetrail
-from domain.storage import ddl_lock
+from store.config import ddl_lock
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from domain.storage import database_url, is_postgres, postgres_conninfo, sqlite_path
+from store.config import database_url, is_postgres, postgres_conninfo, sqlite_path
 
 TABLES = ("api_tokens", "api_token_revocations", "api_access_log", "api_idempotency")
 

@@ -12,7 +12,7 @@ from api.routes.admin import issue_token, list_tokens, revoke_token
 from api.sidestore import SideStore
 from domain.application import Casetrail
 from domain.errors import DomainError
-from domain.storage import database_url, is_postgres, sqlite_path
+from store.config import database_url, is_postgres, sqlite_path
 
 app = typer.Typer(help="API tokens: issue, revoke, list.", no_args_is_help=True)
 DbOpt = Annotated[str | None, typer.Option(

@@ -12,7 +12,7 @@ two writers of one case: if a group is refused, each of its requests is committe
 refusal reaches only the request it concerns.
 
 The Idempotency-Key record of a request is written in the same transaction as its events
-(``domain.storage.SideRows``): a command is recorded with its key or not at all, and a retry that
+(``store.SideRows``): a command is recorded with its key or not at all, and a retry that
 races the first attempt in another worker process is refused by the key's primary key and then
 answered with the first result.
 """
@@ -30,7 +30,7 @@ from starlette.responses import Response
 from api.idempotency import Idempotency
 from domain.application import Batch, Casetrail, Result
 from domain.errors import DomainError, VersionConflict
-from domain.storage import PostgresRecorder, SQLiteRecorder
+from store.recorders import PostgresRecorder, SQLiteRecorder
 
 Record = Callable[[Response], tuple[str, dict[str, Any]]]
 

@@ -29,7 +29,7 @@ What is timed (and only this):
 Not timed: building the applications, creating tables, loading the organisation. Every run
 gets a fresh database (a new SQLite file; a new PostgreSQL schema, dropped afterwards). The
 configurations are interleaved inside each repeat (their order rotates) and the median of the
-repeats is reported. Transcoders: Casetrail uses ``domain.storage:OrjsonTranscoder``; the
+repeats is reported. Transcoders: Casetrail uses ``store:OrjsonTranscoder``; the
 ``json`` variants set ``TRANSCODER_TOPIC=eventsourcing.persistence:JSONTranscoder``.
 """
 from __future__ import annotations
@@ -54,14 +54,14 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from api.demo import build_city_spec
 from domain.application import Batch, Casetrail
 from domain.case import BASE_FIELDS
 from domain.periods import TZ
+from simulation.demo import build_city_spec
 
 CLOCK = datetime(2026, 11, 20, 20, 0, tzinfo=TZ)
 START = datetime(2026, 3, 2, 9, 30, tzinfo=TZ)
-ORJSON = "domain.storage:OrjsonTranscoder"
+ORJSON = "store:OrjsonTranscoder"
 JSON = "eventsourcing.persistence:JSONTranscoder"
 PG_URL = os.environ.get("CASETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BUREAU, HOUSING = "yz-xfj", "yz-zjj"

@@ -3,7 +3,7 @@
     python bench/cityyear.py sqlite:////tmp/city.db --cases 50000
     python bench/cityyear.py 'postgresql://postgres@127.0.0.1:5432/test?schema=bench' --cases 50000
 
-The city and the case histories come from :mod:`api.demo` (``build_city_spec`` and
+The city and the case histories come from :mod:`simulation.demo` (``build_city_spec`` and
 ``generate_cases``: every act is a checked command, many cases per transaction, realistic mix of
 paths and delays, some cases left open or overdue at the cut-off). The store is emptied first
 (SQLite file removed / PostgreSQL schema dropped). Prints cases, events, time and events/s.
@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.demo import SimClock, build_city_spec, generate_cases  # noqa: E402
 from domain.application import Casetrail  # noqa: E402
 from domain.periods import TZ  # noqa: E402
-from domain.storage import is_postgres, postgres_conninfo, sqlite_path  # noqa: E402
+from simulation.demo import SimClock, build_city_spec, generate_cases  # noqa: E402
+from store.config import is_postgres, postgres_conninfo, sqlite_path  # noqa: E402
 
 
 def reset_store(url: str) -> None:

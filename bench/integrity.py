@@ -39,8 +39,7 @@ import orjson  # noqa: E402
 from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 
-from domain.storage import application_env, ensure_postgres_schema, postgres_conninfo  # noqa: E402
-from projections.integrity import (  # noqa: E402
+from integrity.core import (  # noqa: E402
     IntegrityFollower,
     KeyStore,
     catch_up,
@@ -51,6 +50,7 @@ from projections.integrity import (  # noqa: E402
     open_store,
     run_verify,
 )
+from store.config import application_env, ensure_postgres_schema, postgres_conninfo  # noqa: E402
 
 TOPIC_OPEN = "casetrail:PetitionCase.Registered"
 TOPIC_NOTE = "casetrail:PetitionCase.Handled"
@@ -183,7 +183,7 @@ def fill(url: str, n: int) -> float:
     if url.startswith("sqlite"):
         import sqlite3
 
-        from domain.storage import sqlite_path
+        from store.config import sqlite_path
 
         conn = sqlite3.connect(sqlite_path(url))
         conn.execute("PRAGMA synchronous = OFF")

@@ -25,7 +25,7 @@ from domain.case import Context, PetitionCase, case_id_for
 from domain.case_state import CaseState, Fact, source_recorded_at
 from domain.errors import DomainError, InvalidInput, NotFound, VersionConflict
 from domain.organisation import SCHEME_ID, OrgDirectory, OrgScheme, Person, Unit, person_id, unit_id
-from domain.storage import (
+from store.config import (
     APP_NAME,
     application_env,
     database_url,
@@ -311,7 +311,7 @@ class Batch:
 
     def commit(self, **save_kwargs: Any) -> list[Result]:
         """Save every case the batch changed, in one transaction (``save_kwargs`` go to the
-        recorder, see ``domain.storage.SideRows``); one Result per case, in order."""
+        recorder, see ``store.SideRows``); one Result per case, in order."""
         try:
             recordings = self.app._save(*self._touched_cases(), **save_kwargs)
         except VersionConflict:

@@ -21,8 +21,10 @@ from typing import Any
 
 from domain import catalog as C
 from domain.case_state import STATUS_ZH, Fact, fold
+from domain.clocks import derive_clocks, shown_status
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR, TZ, HolidayCalendar
+from domain.responsibility import OrgIndex, segments
 from domain.rules import (
     CATEGORIES,
     RULES_BY_ID,
@@ -31,8 +33,6 @@ from domain.rules import (
     evaluate,
     with_rule_text,
 )
-from projections.clocks import derive_clocks, shown_status
-from projections.responsibility import OrgIndex, segments
 
 DOSSIER_FORMAT = "casetrail-dossier/1"
 PERSONAL_KEYS = ("id_number", "phone", "address")
@@ -278,7 +278,7 @@ def dossier_json(dossier: Mapping[str, Any]) -> str:
 def checkpoint_summary(url: str | None) -> dict[str, Any] | None:
     """The latest integrity checkpoint (tree size, root) if the integrity log exists, else None."""
     try:
-        from projections import integrity
+        from integrity import core as integrity
     except ImportError:
         return None
     summary = getattr(integrity, "latest_checkpoint_summary", None)

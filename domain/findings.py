@@ -30,7 +30,6 @@ from eventsourcing.domain import Aggregate
 from domain.application import Casetrail, check_actor
 from domain.case_state import Fact
 from domain.errors import IllegalTransition, InvalidInput, NotFound
-from domain.logread import read_cases
 from domain.organisation import OrgDirectory
 from domain.rules import (
     Evaluation,
@@ -40,6 +39,7 @@ from domain.rules import (
     evaluate,
     evaluate_access,
 )
+from store.logread import read_cases
 
 CASE_TOPIC_PREFIX = "casetrail:PetitionCase."
 SUPERVISING_KINDS = frozenset({"petition_bureau", "joint_conference", "discipline"})

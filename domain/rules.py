@@ -11,7 +11,7 @@ Findings are evaluated *as of* a moment, in one of two senses (:func:`cut`):
   correction known now applied — the case as it really stood then;
 * ``recorded``: only what the system had recorded by the moment (and corrections recorded by then).
 
-Statutory clocks come from :mod:`projections.clocks` (policy in force on each clock's start day).
+Statutory clocks come from :mod:`domain.clocks` (policy in force on each clock's start day).
 A deadline that consulted a year the holiday calendar does not cover is *provisional*: it never
 produces an overdue or late finding; it is listed in :attr:`Evaluation.provisional` instead, until
 it is recomputed with the published calendar.
@@ -29,11 +29,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.case_state import Fact, effective_facts, source_recorded_at
+from domain.clocks import Clock, clocks_of, status_at, trace
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR, TZ, Deadline, HolidayCalendar, local_date
 from domain.policy import UnknownPolicy, compute_due, policy_for
-from projections.clocks import Clock, clocks_of, status_at, trace
-from projections.responsibility import OrgIndex, Segment, segment_at, segments, spans_of
+from domain.responsibility import OrgIndex, Segment, segment_at, segments, spans_of
 
 CATEGORIES = {"inaction": "不作为", "slow": "慢作为", "misconduct": "乱作为"}
 STEP_ZH = {"triage": "分流（转送、交办）", "receipt_notice": "书面告知", "objection": "异议期",
@@ -306,7 +306,7 @@ def responsible(facts: list[Fact], org: OrgDirectory, moment: datetime,
                 unit: str | None = None) -> tuple[str | None, str | None, str | None,
                                                   dict[str, list[str]]]:
     """(unit, handler, leader, people) at ``moment``: the segment of the responsibility
-    projection (:mod:`projections.responsibility`) in force then.
+    projection (:mod:`domain.responsibility`) in force then.
 
     For the holding unit: its handler then (a handler who had left the unit is not named), its
     leader in charge of petition work (分管领导) or else its head, and ``people`` = the post

@@ -5,7 +5,7 @@ against a direct fold of the aggregate's events: the same input gives the same r
 
 The rebuild runs this for every case of the log (most of its time), so the rows are built in one
 pass per clock with the text caches of :mod:`projections.schema` read inline, and the holding
-segments stay plain tuples here (:func:`projections.responsibility.segment_rows`): a call, an
+segments stay plain tuples here (:func:`domain.responsibility.segment_rows`): a call, an
 attribute look-up or a frozen dataclass per row would cost more than the row itself.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.case_state import CaseState, Fact
+from domain.clocks import INFORMATIONAL, clocks_of, holding_unit, trace
 from domain.periods import CALENDAR, TZ, HolidayCalendar, days_late, local_date
-from projections.clocks import INFORMATIONAL, clocks_of, holding_unit, trace
-from projections.responsibility import OrgIndex, paused_days_between, segment_rows, spans_of
+from domain.responsibility import OrgIndex, paused_days_between, segment_rows, spans_of
 from projections.schema import _DAY, _TS, DERIVED, day, ts
 
 STAGES = {

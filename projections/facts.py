@@ -13,7 +13,7 @@ import orjson
 
 from domain.case import PetitionCase
 from domain.case_state import Fact
-from domain.storage import OrjsonTranscoder
+from store.transcoder import OrjsonTranscoder
 
 DROPPED = frozenset({
     "petitioners", "request", "facts_and_reasons", "attachments", "accused", "agent",

@@ -37,7 +37,6 @@ from uuid import UUID
 import orjson
 
 from domain.case_state import Fact, effective_facts
-from domain.logread import canonical, decoder, grouped, read_cases
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR
 from domain.policy import DEFAULT_TABLE
@@ -54,6 +53,7 @@ from domain.rules import (
 )
 from projections.facts import CASE_TOPICS
 from projections.schema import TRACKING, ViewDB, ts
+from store.logread import canonical, decoder, grouped, read_cases
 
 NAME = "casetrail_findings"
 TABLE = "pv_findings"  # one row per case
@@ -66,17 +66,17 @@ ITEM_COLUMNS = (("case_id", "TEXT NOT NULL"), ("seq", "INTEGER NOT NULL"),
                 ("listed", "TEXT NOT NULL"), ("finding", "TEXT NOT NULL"))
 _CASE_PREFIX = "casetrail:PetitionCase."
 # the code the stored evaluations depend on: a release that changes any of it invalidates them
-_CODE = ("projections/findings_model.py", "domain/rules.py", "domain/case_state.py",
-         "domain/periods.py", "domain/policy.py", "domain/organisation.py",
-         "projections/clocks.py", "projections/responsibility.py")
+# (every module of the domain, wherever a rule moves, and this model's own derivation)
+def _code_files(root: Path) -> list[Path]:
+    return [root / "projections" / "findings_model.py", *sorted((root / "domain").rglob("*.py"))]
 
 
 def stamp(thresholds: Thresholds = Thresholds()) -> str:
     """What every stored evaluation depends on besides the history and the organisation."""
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for name in _CODE:
-        h.update((root / name).read_bytes())
+    for path in _code_files(root):
+        h.update(path.read_bytes())
     h.update(repr(sorted(thresholds.__dict__.items())).encode())
     h.update(f"{CALENDAR.version}|{DEFAULT_TABLE.version}".encode())
     return "findings-" + h.hexdigest()[:16]

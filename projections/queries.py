@@ -15,10 +15,10 @@ from typing import Any
 
 from domain.case import case_id_for
 from domain.case_state import Fact
+from domain.clocks import open_status, stopped_status
 from domain.organisation import OrgDirectory
 from domain.periods import TZ, local_date
-from projections.clocks import open_status, stopped_status
-from projections.responsibility import OrgIndex, segment_at, segments, territory
+from domain.responsibility import OrgIndex, segment_at, segments, territory
 from projections.schema import ViewDB, from_ts, ts
 
 DB = ViewDB | str

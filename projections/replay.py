@@ -51,14 +51,15 @@ from uuid import UUID
 import orjson
 
 from domain.application import ORG_TOPICS, Casetrail
-from domain.logread import CasePages
 from domain.organisation import OrgDirectory
 from domain.periods import CALENDAR, TZ, HolidayCalendar
-from domain.storage import OrjsonTranscoder, sqlite_path
+from domain.responsibility import OrgIndex
 from projections.case_view import derive_into, org_rows
 from projections.facts import CASE_TOPICS, fact_of_notification
-from projections.responsibility import OrgIndex
 from projections.schema import _TS, DERIVED, INDEXES, TABLES, ViewDB, utc_text
+from store.config import sqlite_path
+from store.logread import CasePages
+from store.transcoder import OrjsonTranscoder
 
 NAME = "casetrail_views"
 OCCURRED = b'"occurred_at":{"_type_":"datetime_iso","_data_":"'  # orjson's spelling, no spaces

@@ -23,9 +23,9 @@ from domain.application import ORG_TOPICS, Casetrail
 from domain.case_state import Fact
 from domain.organisation import OrgDirectory, Unit
 from domain.periods import CALENDAR, HolidayCalendar
+from domain.responsibility import OrgIndex
 from projections.case_view import derive, org_rows
 from projections.facts import CASE_TOPICS, fact_of_notification
-from projections.responsibility import OrgIndex
 from projections.schema import DERIVED, ViewDB
 
 NAME = "casetrail_views"

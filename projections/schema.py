@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from typing import Any
 
-from domain.storage import is_postgres, postgres_conninfo, sqlite_path
+from store.config import is_postgres, postgres_conninfo, sqlite_path
 
 # table -> (columns with types, key columns that identify one case's rows)
 TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from api.auth import Principal
 from api.deps import BEARER, Services, principal, visible_case
 from domain.errors import NotFound
-from projections.integrity import (
+from integrity.core import (
     StoreUnavailable,
     consistency_proof,
     database_url,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from domain.application import Casetrail
-from projections.integrity import KeyStore, issue_checkpoint
+from integrity.core import KeyStore, issue_checkpoint
 from tests.api.conftest import Api, make_api, ts
 from tests.api.test_confidentiality import ACCUSATION, ACCUSER, CONTENT
 from tests.conftest import log_size

@@ -12,9 +12,9 @@ from api.app import build_services
 from api.routes.io import EVENT_ARGS, import_ndjson
 from domain.case import PetitionCase
 from domain.findings import list_findings
-from domain.storage import is_postgres
 from projections.runner import rebuild
 from projections.schema import ViewDB
+from store.config import is_postgres
 from tests.api.conftest import Api, run_lifecycle, ts
 from tests.api.test_confidentiality import ACCUSATION
 from tests.conftest import GRIEVANCE, Clock, at, drop_schema, log_size, new_store_url

@@ -351,7 +351,7 @@ def test_a_unit_that_passed_a_matter_on_may_still_give_its_own_notice(app: Caset
     """Art. 23 ¶3: the district bureau signed for the matter on 03-04 and owes its notice of
     receipt and route within 15 days, even after passing the matter on to the housing bureau;
     its notice meets its own clock, not the housing bureau's."""
-    from projections.clocks import derive_clocks
+    from domain.clocks import derive_clocks
     from projections.facts import facts_of_aggregate
 
     app.register_case(CITY_BUREAU, at(2026, 3, 2, 10), case_no="C1", **GRIEVANCE)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from api.demo import build_city_spec, generate_cases
 from domain.application import Casetrail
 from domain.case import PetitionCase
 from domain.periods import TZ
+from simulation.demo import build_city_spec, generate_cases
 
 START, END = date(2025, 1, 1), date(2026, 11, 20)
 CLOCK = datetime.combine(END, time(20, 0), TZ)

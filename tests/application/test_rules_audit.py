@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.application import Casetrail
+from domain.clocks import derive_clocks
 from domain.findings import FindingsIndex, load_histories
 from domain.periods import TZ
 from domain.rules import Thresholds, evaluate
-from projections.clocks import derive_clocks
 from tests.application.test_case_lifecycle import accepted, registered
 from tests.conftest import BUREAU, CITY_BUREAU, GRIEVANCE, HOUSING, LABOUR, Clock, at
 from tests.projections.test_findings_model import check_settled

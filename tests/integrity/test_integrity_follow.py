@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.cryptography import AESCipher
 
-from projections.integrity import (
+from integrity.core import (
     IntegrityFollower,
     KeyStore,
     LogTampered,
@@ -21,7 +21,7 @@ from projections.integrity import (
     open_store,
     run_verify,
 )
-from projections.merkle import CompactRange, merkle_root
+from integrity.merkle import CompactRange, merkle_root
 from tests.integrity.conftest import Trail
 from verifier.casetrail_verify import (
     parse_checkpoint,

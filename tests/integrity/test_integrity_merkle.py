@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.integrity import leaf_hashes
-from projections.merkle import (
+from integrity.core import leaf_hashes
+from integrity.merkle import (
     EMPTY_ROOT,
     CompactRange,
     consistency_proof,

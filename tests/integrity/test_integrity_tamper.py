@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from domain.storage import sqlite_path
-from projections.integrity import (
+from integrity.core import (
     CheckpointRecord,
     LogTampered,
     Signer,
@@ -26,6 +25,7 @@ from projections.integrity import (
     open_store,
     run_verify,
 )
+from store.config import sqlite_path
 from tests.integrity.conftest import PG_URL, Trail
 
 INTACT, TAMPERED, UNREADABLE = 0, 1, 2
@@ -455,7 +455,7 @@ def test_events_table_dropped(logged: tuple, auditor_keys: Path) -> None:
 
 @pytest.fixture
 def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
-    import projections.integrity as integrity
+    import integrity.core as integrity
 
     monkeypatch.setattr(integrity, "CHUNK_LEVEL", 4)
     monkeypatch.setattr(integrity, "CHUNK", 16)
@@ -466,7 +466,7 @@ def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("tamper", ["none", "modify", "delete", "insert", "truncate", "leaf",
                                     "node"])
 def test_parallel_verify(logged: tuple, auditor_keys: Path, tmp_path: Path, tamper: str) -> None:
-    from projections.integrity import verify_store
+    from integrity.core import verify_store
     from verifier.casetrail_verify import load_public_keys
 
     trail, ids = logged

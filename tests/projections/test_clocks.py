@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from domain.case_state import Fact
+from domain.clocks import derive_clocks, shown_status, status_at
 from domain.periods import HolidayCalendar
-from projections.clocks import derive_clocks, shown_status, status_at
 from tests.conftest import at
 
 ACTOR = {"unit": "yz-zjj", "person": None, "post": None}

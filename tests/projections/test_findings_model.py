@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from api.demo import SimClock, build_city_spec, generate_cases
 from domain.application import Casetrail
 from domain.errors import DomainError
 from domain.findings import FindingsIndex, Query, list_findings, load_histories
@@ -22,6 +21,7 @@ from domain.rules import FAR, Evaluation, evaluate, settle
 from projections import findings_model as M
 from projections.runner import rebuild
 from projections.schema import ViewDB
+from simulation.demo import SimClock, build_city_spec, generate_cases
 from tests.conftest import BUREAU, GRIEVANCE, HOUSING, Clock, at, make_app
 from tests.projections.test_property import pick, step
 

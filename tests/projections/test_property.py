@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
 from domain.errors import DomainError
+from domain.responsibility import OrgIndex
 from projections import queries as Q
 from projections.case_view import derive
 from projections.facts import facts_of_aggregate
-from projections.responsibility import OrgIndex
 from projections.runner import Runner, rebuild
 from projections.schema import DERIVED, ViewDB
 from tests.conftest import BUREAU, GRIEVANCE, Clock, at, make_app

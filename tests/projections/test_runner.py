@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from domain.application import Casetrail
-from domain.storage import is_postgres, sqlite_path
 from projections import queries as Q
 from projections import replay as replay_module
 from projections.facts import facts_of_aggregate
@@ -27,6 +26,7 @@ from projections.runner import (
     recompute_provisional,
 )
 from projections.schema import ViewDB
+from store.config import is_postgres, sqlite_path
 from tests.conftest import BUREAU, GRIEVANCE, HOUSING, ROOT, at
 from tests.projections.test_clocks import calendar_with_2027
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
-from domain.storage import OrjsonTranscoder
+from store.transcoder import OrjsonTranscoder
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 CASES = [

@@ -195,7 +195,7 @@ class OrgIndex:
 
 def holding_spans(facts: list[Fact]) -> tuple[list[tuple[Any, ...]], datetime | None]:
     """[(from_at, unit, handler, leaders, cause)] from the facts, and the closing moment."""
-    from projections.clocks import trace
+    from domain.clocks import trace
 
     state, steps = trace(facts)
     return spans_of(steps, state.status)

@@ -28,7 +28,8 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.case_state import Fact
 from domain.periods import TZ
-from domain.storage import OrjsonTranscoder, is_postgres, postgres_conninfo, sqlite_path
+from store.config import is_postgres, postgres_conninfo, sqlite_path
+from store.transcoder import OrjsonTranscoder
 
 PAGE = 10000  # events per query (a worker holds two pages: 20,000 cost 30 MB more per worker)
 _BASE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic",

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote, urlparse, urlunparse
 
-from projections.merkle import (
+from integrity.merkle import (
     CompactRange,
     consistency_proof_ranges,
     inclusion_proof_ranges,
@@ -734,7 +734,7 @@ class PostgresStore(Store):
         from psycopg.adapt import Loader
         from psycopg.pq import Format
 
-        from domain.storage import postgres_conninfo
+        from store.config import postgres_conninfo
 
         class _UUIDBytes(Loader):
             format = Format.BINARY
@@ -902,7 +902,7 @@ def _range_where(col: str, after: int | None, before: int | None, ph: str) -> tu
 
 def open_store(url: str | None = None, *, readonly: bool = False) -> Store:
     """Open the store named by a ``sqlite:///`` or ``postgresql://`` URL."""
-    from domain.storage import is_postgres, sqlite_path
+    from store.config import is_postgres, sqlite_path
 
     url = database_url(url)
     store: Store

@@ -1,0 +1,1 @@
+"""Tamper evidence: the Merkle log, signed checkpoints, the follower, proofs and verify."""

@@ -1,0 +1,1 @@
+"""Simulated cities: the demo city and the city-year generator the benchmarks use."""

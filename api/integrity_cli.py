@@ -20,22 +20,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from integrity.core import (
-    EXIT_INTACT,
-    EXIT_TAMPERED,
-    EXIT_UNREADABLE,
-    IntegrityFollower,
-    KeyStore,
-    LogTampered,
-    StoreUnavailable,
-    build_bundle,
-    consistency_proof,
-    database_url,
-    export_checkpoint,
-    inclusion_proof,
-    issue_checkpoint,
-    run_verify,
-)
+from integrity.bundles import build_bundle
+from integrity.checkpoints import export_checkpoint
+from integrity.config import database_url
+from integrity.errors import LogTampered, StoreUnavailable
+from integrity.follower import IntegrityFollower, issue_checkpoint
+from integrity.keys import KeyStore
+from integrity.proofs import consistency_proof, inclusion_proof
+from integrity.verify import EXIT_INTACT, EXIT_TAMPERED, EXIT_UNREADABLE, run_verify
 from verifier.casetrail_verify import parse_checkpoint
 
 __all__ = ["app", "print_verify_report", "run_verify", "verify"]

@@ -39,17 +39,12 @@ import orjson  # noqa: E402
 from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 
-from integrity.core import (  # noqa: E402
-    IntegrityFollower,
-    KeyStore,
-    catch_up,
-    consistency_proof,
-    inclusion_proof,
-    issue_checkpoint,
-    leaf_hashes,
-    open_store,
-    run_verify,
-)
+from integrity.backends import open_store  # noqa: E402
+from integrity.follower import IntegrityFollower, catch_up, issue_checkpoint  # noqa: E402
+from integrity.hashing import leaf_hashes  # noqa: E402
+from integrity.keys import KeyStore  # noqa: E402
+from integrity.proofs import consistency_proof, inclusion_proof  # noqa: E402
+from integrity.verify import run_verify  # noqa: E402
 from store.config import application_env, ensure_postgres_schema, postgres_conninfo  # noqa: E402
 
 TOPIC_OPEN = "casetrail:PetitionCase.Registered"

@@ -278,7 +278,7 @@ def dossier_json(dossier: Mapping[str, Any]) -> str:
 def checkpoint_summary(url: str | None) -> dict[str, Any] | None:
     """The latest integrity checkpoint (tree size, root) if the integrity log exists, else None."""
     try:
-        from integrity import core as integrity
+        from integrity import checkpoints as integrity
     except ImportError:
         return None
     summary = getattr(integrity, "latest_checkpoint_summary", None)

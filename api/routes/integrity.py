@@ -15,14 +15,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 from api.auth import Principal
 from api.deps import BEARER, Services, principal, visible_case
 from domain.errors import NotFound
-from integrity.core import (
-    StoreUnavailable,
-    consistency_proof,
-    database_url,
-    export_checkpoint,
-    inclusion_proof,
-    latest_checkpoint_summary,
-)
+from integrity.checkpoints import export_checkpoint, latest_checkpoint_summary
+from integrity.config import database_url
+from integrity.errors import StoreUnavailable
+from integrity.proofs import consistency_proof, inclusion_proof
 
 router = APIRouter(prefix="/integrity", tags=["integrity"])
 

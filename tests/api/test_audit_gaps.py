@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from domain.application import Casetrail
-from integrity.core import KeyStore, issue_checkpoint
+from integrity.follower import issue_checkpoint
+from integrity.keys import KeyStore
 from tests.api.conftest import Api, make_api, ts
 from tests.api.test_confidentiality import ACCUSATION, ACCUSER, CONTENT
 from tests.conftest import log_size

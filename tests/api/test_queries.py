@@ -251,7 +251,8 @@ def test_a_read_by_the_accused_becomes_a_46_5_finding(open_case: Api) -> None:
 
 def test_reports_state_the_checkpoint_they_were_built_from(open_case: Api, tmp_path: Any) -> None:
     """Every report names the signed checkpoint (tree size, root) of the log it was built from."""
-    from integrity.core import KeyStore, catch_up
+    from integrity.follower import catch_up
+    from integrity.keys import KeyStore
     api = open_case
     assert api.get("discipline", "/queues/overdue", as_of="2026-06-01").json()[
         "integrity_checkpoint"] is None

@@ -16,7 +16,7 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from integrity.core import KeyStore
+from integrity.keys import KeyStore
 from store.config import application_env, ensure_postgres_schema, postgres_conninfo, sqlite_path
 from tests.conftest import PG_OK, PG_URL, drop_schema, new_store_url  # noqa: F401
 

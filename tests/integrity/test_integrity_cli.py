@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from api.integrity_cli import app as cli
 from api.routes.integrity import get_database_url, router
-from integrity.core import KeyStore, latest_checkpoint_summary
+from integrity.checkpoints import latest_checkpoint_summary
+from integrity.keys import KeyStore
 from tests.integrity.conftest import Trail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,7 +196,7 @@ def test_standalone_verifier_detects_a_fork(trail: Trail, keys: Path, tmp_path: 
     bundle, pub, doc = _bundle(trail, keys, tmp_path)
     # a second, differently rooted checkpoint of the same size, signed by the same key,
     # is proof that the log showed two different histories
-    from integrity.core import CheckpointRecord
+    from integrity.store import CheckpointRecord
     from verifier.casetrail_verify import parse_checkpoint
 
     cp = parse_checkpoint(doc["checkpoint"])

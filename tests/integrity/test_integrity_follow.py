@@ -7,21 +7,15 @@ from pathlib import Path
 import pytest
 from eventsourcing.cryptography import AESCipher
 
-from integrity.core import (
-    IntegrityFollower,
-    KeyStore,
-    LogTampered,
-    catch_up,
-    consistency_proof,
-    export_checkpoint,
-    inclusion_proof,
-    issue_checkpoint,
-    latest_checkpoint_summary,
-    leaf_hashes,
-    open_store,
-    run_verify,
-)
+from integrity.backends import open_store
+from integrity.checkpoints import export_checkpoint, latest_checkpoint_summary
+from integrity.errors import LogTampered
+from integrity.follower import IntegrityFollower, catch_up, issue_checkpoint
+from integrity.hashing import leaf_hashes
+from integrity.keys import KeyStore
 from integrity.merkle import CompactRange, merkle_root
+from integrity.proofs import consistency_proof, inclusion_proof
+from integrity.verify import run_verify
 from tests.integrity.conftest import Trail
 from verifier.casetrail_verify import (
     parse_checkpoint,

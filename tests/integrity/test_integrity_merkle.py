@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrity.core import leaf_hashes
+from integrity.hashing import leaf_hashes
 from integrity.merkle import (
     EMPTY_ROOT,
     CompactRange,

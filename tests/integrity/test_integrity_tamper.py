@@ -15,16 +15,13 @@ from typing import Any
 
 import pytest
 
-from integrity.core import (
-    CheckpointRecord,
-    LogTampered,
-    Signer,
-    catch_up,
-    export_checkpoint,
-    issue_checkpoint,
-    open_store,
-    run_verify,
-)
+from integrity.backends import open_store
+from integrity.checkpoints import export_checkpoint
+from integrity.errors import LogTampered
+from integrity.follower import catch_up, issue_checkpoint
+from integrity.keys import Signer
+from integrity.store import CheckpointRecord
+from integrity.verify import run_verify
 from store.config import sqlite_path
 from tests.integrity.conftest import PG_URL, Trail
 
@@ -455,18 +452,18 @@ def test_events_table_dropped(logged: tuple, auditor_keys: Path) -> None:
 
 @pytest.fixture
 def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
-    import integrity.core as integrity
+    from integrity import scan
 
-    monkeypatch.setattr(integrity, "CHUNK_LEVEL", 4)
-    monkeypatch.setattr(integrity, "CHUNK", 16)
-    monkeypatch.setattr(integrity, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(scan, "CHUNK_LEVEL", 4)
+    monkeypatch.setattr(scan, "CHUNK", 16)
+    monkeypatch.setattr(scan, "PARALLEL_MIN_EVENTS", 0)
 
 
 @pytest.mark.usefixtures("parallel")
 @pytest.mark.parametrize("tamper", ["none", "modify", "delete", "insert", "truncate", "leaf",
                                     "node"])
 def test_parallel_verify(logged: tuple, auditor_keys: Path, tmp_path: Path, tamper: str) -> None:
-    from integrity.core import verify_store
+    from integrity.verify import verify_store
     from verifier.casetrail_verify import load_public_keys
 
     trail, ids = logged

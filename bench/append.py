@@ -57,7 +57,7 @@ from eventsourcing.domain import Aggregate
 from domain.application import Batch, Casetrail
 from domain.case import BASE_FIELDS
 from domain.periods import TZ
-from simulation.demo import build_city_spec
+from simulation.city import build_city_spec
 
 CLOCK = datetime(2026, 11, 20, 20, 0, tzinfo=TZ)
 START = datetime(2026, 3, 2, 9, 30, tzinfo=TZ)

@@ -3,10 +3,11 @@
     python bench/cityyear.py sqlite:////tmp/city.db --cases 50000
     python bench/cityyear.py 'postgresql://postgres@127.0.0.1:5432/test?schema=bench' --cases 50000
 
-The city and the case histories come from :mod:`simulation.demo` (``build_city_spec`` and
-``generate_cases``: every act is a checked command, many cases per transaction, realistic mix of
-paths and delays, some cases left open or overdue at the cut-off). The store is emptied first
-(SQLite file removed / PostgreSQL schema dropped). Prints cases, events, time and events/s.
+The city and the case histories come from :mod:`simulation` (``city.build_city_spec`` and
+``generator.generate_cases``: every act is a checked command, many cases per transaction,
+realistic mix of paths and delays, some cases left open or overdue at the cut-off). The store is
+emptied first (SQLite file removed / PostgreSQL schema dropped). Prints cases, events, time and
+events/s.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from domain.application import Casetrail  # noqa: E402
 from domain.periods import TZ  # noqa: E402
-from simulation.demo import SimClock, build_city_spec, generate_cases  # noqa: E402
+from simulation.city import build_city_spec  # noqa: E402
+from simulation.engine import SimClock  # noqa: E402
+from simulation.generator import generate_cases  # noqa: E402
 from store.config import is_postgres, postgres_conninfo, sqlite_path  # noqa: E402
 
 

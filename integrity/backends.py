@@ -90,9 +90,11 @@ class SQLiteStore(Store):
         try:
             for stmt in _SQLITE_DDL:
                 c.execute(stmt)
-            c.execute("INSERT OR IGNORE INTO integrity_meta VALUES ('log_id', ?)", (uuid.uuid4().hex,))
+            c.execute("INSERT OR IGNORE INTO integrity_meta VALUES ('log_id', ?)",
+                      (uuid.uuid4().hex,))
             c.execute("INSERT OR IGNORE INTO integrity_meta VALUES ('leaf_format', '1')")
-            c.execute("INSERT OR IGNORE INTO integrity_meta VALUES ('created_at', ?)", (now_text(),))
+            c.execute("INSERT OR IGNORE INTO integrity_meta VALUES ('created_at', ?)",
+                      (now_text(),))
             c.execute("INSERT OR IGNORE INTO integrity_tracking VALUES (?, 0, 0)", (TRACKING_NAME,))
             c.execute("COMMIT")
         except BaseException:
@@ -220,7 +222,8 @@ class PostgresStore(Store):
             for stmt in _PG_DDL:
                 self.conn.execute(stmt.format(s=self.s))
             meta = self.t("integrity_meta")
-            for k, v in (("log_id", uuid.uuid4().hex), ("leaf_format", "1"), ("created_at", now_text())):
+            for k, v in (("log_id", uuid.uuid4().hex), ("leaf_format", "1"),
+                         ("created_at", now_text())):
                 self.conn.execute(
                     f"INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO NOTHING", (k, v))
             self.conn.execute(

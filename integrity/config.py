@@ -1,4 +1,4 @@
-"""Where the integrity log lives: the database URL, the keys directory, the time stamps it writes."""
+"""Where the integrity log lives (the database URL, the keys directory) and its time stamps."""
 from __future__ import annotations
 
 import os

@@ -59,7 +59,7 @@ def _first_difference(a: bytes, b: bytes) -> int:
 
 
 def hash_partition(store: Store, part: Partition, batch: int, leaf_count: int,
-                    targets: Sequence[int], thorough: bool = False) -> Hashed:
+                   targets: Sequence[int], thorough: bool = False) -> Hashed:
     """Hash the events of one partition, reduce every complete CHUNK of leaves to its subtree
     root, and compare with the log: a complete logged chunk by its stored root (one lookup per
     CHUNK leaves; leaf by leaf only if it differs), the rest - or everything, if ``thorough`` -
@@ -76,7 +76,8 @@ def hash_partition(store: Store, part: Partition, batch: int, leaf_count: int,
     bad_nodes: list[int] = []
     logged_chunks = leaf_count // CHUNK  # chunks whose root the follower has stored
     stored_roots = {} if thorough else store.chunk_roots(
-        CHUNK_LEVEL, part.start // CHUNK, min(logged_chunks, (part.start + part.count) // CHUNK + 1))
+        CHUNK_LEVEL, part.start // CHUNK,
+        min(logged_chunks, (part.start + part.count) // CHUNK + 1))
     leafwise_from = 0 if thorough else logged_chunks * CHUNK
     after = None if part.lo is None else part.lo - 1
 
@@ -130,7 +131,7 @@ def _partition_worker(url: str, snapshot: str | None, part: Partition, batch: in
 
 
 def plan_partitions(n: int, lo: int | None, hi: int | None, store: Store,
-                     workers: int) -> list[Partition]:
+                    workers: int) -> list[Partition]:
     if workers < 2 or n < PARALLEL_MIN_EVENTS or lo is None or hi is None:
         return [Partition(0, None, None, n)]
     per = max(CHUNK, (n // workers) // CHUNK * CHUNK)
@@ -144,7 +145,7 @@ def plan_partitions(n: int, lo: int | None, hi: int | None, store: Store,
 
 
 def hash_partitions(store: Store, parts: list[Partition], batch: int, leaf_count: int,
-                     targets: list[int], thorough: bool = False) -> list[Hashed] | None:
+                    targets: list[int], thorough: bool = False) -> list[Hashed] | None:
     """Partition 0 is hashed here, the others in forked worker processes (same snapshot on
     PostgreSQL; on SQLite, bounded by notification id, which only ever grows)."""
     if len(parts) == 1:

@@ -68,24 +68,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 __all__ = [
-    "EMPTY_ROOT",
-    "Checkpoint",
-    "PublicKey",
-    "encode_leaf",
-    "event_leaf_hash",
-    "format_checkpoint_body",
-    "hash_children",
-    "hash_leaf",
-    "main",
-    "merkle_root",
-    "parse_checkpoint",
-    "root_from_inclusion_proof",
-    "verify_bundle",
-    "verify_consistency",
-    "verify_consistency_document",
-    "verify_inclusion",
-    "verify_inclusion_document",
-    "verify_note",
+    "EMPTY_ROOT", "Checkpoint", "PublicKey", "encode_leaf", "event_leaf_hash",
+    "format_checkpoint_body", "hash_children", "hash_leaf", "main", "merkle_root",
+    "parse_checkpoint", "root_from_inclusion_proof", "verify_bundle", "verify_consistency",
+    "verify_consistency_document", "verify_inclusion", "verify_inclusion_document", "verify_note",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
@@ -102,9 +88,7 @@ CONSISTENCY_FORMAT = "casetrail-consistency-proof/1"
 ROTATION_HEADER = "casetrail key rotation"
 
 
-# --------------------------------------------------------------------------------------------
-# RFC 6962 hashing and proof verification
-# --------------------------------------------------------------------------------------------
+# --- RFC 6962 hashing and proof verification -------------------------------------------------
 
 def hash_leaf(data: bytes) -> bytes:
     return _sha256(LEAF_PREFIX + data).digest()
@@ -132,9 +116,8 @@ def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
-def root_from_inclusion_proof(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]
-) -> bytes | None:
+def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int,
+                              proof: Sequence[bytes]) -> bytes | None:
     """RFC 9162 section 2.1.3.2; returns the root the proof leads to, or None if malformed."""
     if not (0 <= index < size) or len(leaf_hash) != HASH_SIZE:
         return None
@@ -157,16 +140,14 @@ def root_from_inclusion_proof(
     return r
 
 
-def verify_inclusion(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> bool:
+def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes],
+                     root: bytes) -> bool:
     got = root_from_inclusion_proof(leaf_hash, index, size, proof)
     return got is not None and len(root) == HASH_SIZE and got == root
 
 
-def verify_consistency(
-    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
-) -> bool:
+def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes,
+                       proof: Sequence[bytes]) -> bool:
     """RFC 9162 section 2.1.4.2: the tree of ``size2`` extends the tree of ``size1``."""
     if size1 < 0 or size2 < size1 or len(root1) != HASH_SIZE or len(root2) != HASH_SIZE:
         return False
@@ -203,9 +184,7 @@ def verify_consistency(
     return sn == 0 and fr == root1 and sr == root2
 
 
-# --------------------------------------------------------------------------------------------
-# Leaves: the canonical encoding of one stored event
-# --------------------------------------------------------------------------------------------
+# --- Leaves: the canonical encoding of one stored event --------------------------------------
 
 LEAF_V1 = struct.Struct(">BBqq16sII")  # 0x00 prefix, format 1, nid, version, uuid, len, len
 _NULL_LEN = 0xFFFFFFFF
@@ -233,9 +212,8 @@ def _uuid_bytes(originator_id: Any) -> bytes | None:
     return None
 
 
-def encode_leaf(
-    notification_id: Any, originator_id: Any, originator_version: Any, topic: Any, state: Any
-) -> bytes:
+def encode_leaf(notification_id: Any, originator_id: Any, originator_version: Any, topic: Any,
+                state: Any) -> bytes:
     """Leaf data (without the RFC 6962 0x00 prefix) for one stored event, exactly as stored."""
     oid = _uuid_bytes(originator_id)
     if (
@@ -263,15 +241,12 @@ def encode_leaf(
     ).encode("utf-8", "surrogatepass")
 
 
-def event_leaf_hash(
-    notification_id: Any, originator_id: Any, originator_version: Any, topic: Any, state: Any
-) -> bytes:
+def event_leaf_hash(notification_id: Any, originator_id: Any, originator_version: Any, topic: Any,
+                    state: Any) -> bytes:
     return hash_leaf(encode_leaf(notification_id, originator_id, originator_version, topic, state))
 
 
-# --------------------------------------------------------------------------------------------
-# Keys, signed notes, checkpoints
-# --------------------------------------------------------------------------------------------
+# --- Keys, signed notes, checkpoints ---------------------------------------------------------
 
 ALG_ED25519 = 1
 SIG_DASH = "\u2014 "
@@ -474,9 +449,7 @@ def verify_checkpoint(text: str, keys: Sequence[PublicKey]) -> tuple[Checkpoint 
     return (cp, "") if ok else (cp, msg)
 
 
-# --------------------------------------------------------------------------------------------
-# Documents: bundles and proof files
-# --------------------------------------------------------------------------------------------
+# --- Documents: bundles and proof files ------------------------------------------------------
 
 class Findings:
     """Collects what was checked; ``failed`` means evidence against the log or the file."""
@@ -521,9 +494,8 @@ def _unhex(s: Any, what: str) -> bytes:
     return b
 
 
-def _checked_checkpoint(
-    text: Any, keys: Sequence[PublicKey], f: Findings, where: str
-) -> Checkpoint | None:
+def _checked_checkpoint(text: Any, keys: Sequence[PublicKey], f: Findings,
+                        where: str) -> Checkpoint | None:
     if not isinstance(text, str):
         f.unreadable.append(f"{where}: no checkpoint")
         return None
@@ -553,9 +525,8 @@ def _event_leaf(ev: dict[str, Any]) -> bytes:
     )
 
 
-def verify_bundle(
-    doc: dict[str, Any], keys: Sequence[PublicKey], f: Findings, where: str = "bundle"
-) -> None:
+def verify_bundle(doc: dict[str, Any], keys: Sequence[PublicKey], f: Findings,
+                  where: str = "bundle") -> None:
     """A case bundle: the case's events, each with an inclusion proof, and a checkpoint."""
     cp = _checked_checkpoint(doc.get("checkpoint"), keys, f, where)
     if cp is None:
@@ -615,9 +586,8 @@ def verify_bundle(
     )
 
 
-def verify_inclusion_document(
-    doc: dict[str, Any], keys: Sequence[PublicKey], f: Findings, where: str = "inclusion"
-) -> None:
+def verify_inclusion_document(doc: dict[str, Any], keys: Sequence[PublicKey], f: Findings,
+                              where: str = "inclusion") -> None:
     cp = _checked_checkpoint(doc.get("checkpoint"), keys, f, where)
     if cp is None:
         return
@@ -637,9 +607,8 @@ def verify_inclusion_document(
         f.fail(f"{where}: inclusion proof for position {pos} does NOT verify")
 
 
-def verify_consistency_document(
-    doc: dict[str, Any], keys: Sequence[PublicKey], f: Findings, where: str = "consistency"
-) -> None:
+def verify_consistency_document(doc: dict[str, Any], keys: Sequence[PublicKey], f: Findings,
+                                where: str = "consistency") -> None:
     cps = []
     for side in ("first", "second"):
         text = doc.get(side, {}).get("checkpoint") if isinstance(doc.get(side), dict) else None
@@ -703,9 +672,8 @@ def verify_rotation_note(text: str, keys: Sequence[PublicKey], f: Findings, wher
                 f"{fields.get('time', '?')}")
 
 
-def verify_files(
-    paths: Sequence[str], keys: Sequence[PublicKey], witnesses: Sequence[str] = ()
-) -> Findings:
+def verify_files(paths: Sequence[str], keys: Sequence[PublicKey],
+                 witnesses: Sequence[str] = ()) -> Findings:
     f = Findings()
     if not keys:
         f.unreadable.append("no trusted public key given (--pubkey)")

@@ -14,7 +14,8 @@ import pytest
 from domain.application import Casetrail
 from domain.case import PetitionCase
 from domain.periods import TZ
-from simulation.demo import build_city_spec, generate_cases
+from simulation.city import build_city_spec
+from simulation.generator import generate_cases
 
 START, END = date(2025, 1, 1), date(2026, 11, 20)
 CLOCK = datetime.combine(END, time(20, 0), TZ)

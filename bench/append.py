@@ -61,7 +61,7 @@ from simulation.city import build_city_spec
 
 CLOCK = datetime(2026, 11, 20, 20, 0, tzinfo=TZ)
 START = datetime(2026, 3, 2, 9, 30, tzinfo=TZ)
-ORJSON = "store:OrjsonTranscoder"
+ORJSON = "store.transcoder:OrjsonTranscoder"
 JSON = "eventsourcing.persistence:JSONTranscoder"
 PG_URL = os.environ.get("CASETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BUREAU, HOUSING = "yz-xfj", "yz-zjj"

@@ -181,7 +181,11 @@ class Casetrail(Application[UUID]):
     def register_case(self, actor: ActorLike, occurred_at: datetime | None = None,
                       case_no: str | None = None, **fields: Any) -> Result:
         """登记 from loose fields (see :class:`~domain.commands.Register`)."""
-        registration = build(Register, fields)
+        return self.handle_registration(build(Register, fields), actor, occurred_at, case_no)
+
+    def handle_registration(self, registration: Register, actor: ActorLike,
+                            occurred_at: datetime | None = None,
+                            case_no: str | None = None) -> Result:
         return self._fresh_retry(
             lambda b: b.handle_registration(registration, actor, occurred_at, case_no))
 
@@ -333,10 +337,10 @@ class Batch:
         ctx = self._context(actor, occurred_at)
         HANDLERS[type(command)](case, ctx, command)
         self.touched.append(case_no)
-        if isinstance(command, cmd.MarkRepeat):  # the original shows its repeat, in the same
-            original = command.original  # transaction
-            self._case(original).link_petition(ctx, "repeat", case_no, ctx.actor.unit)
-            self.touched.append(original)
+        if isinstance(command, cmd.MarkRepeat):
+            # the original shows its repeat, in the same transaction
+            self._case(command.original).link_petition(ctx, "repeat", case_no, ctx.actor.unit)
+            self.touched.append(command.original)
 
     def commit(self, **save_kwargs: Any) -> list[Result]:
         """Save every case the batch changed, in one transaction (``save_kwargs`` go to the

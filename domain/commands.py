@@ -5,7 +5,8 @@ segment, the ``command`` of an import line) to its class. :func:`build` turns lo
 (JSON, keyword arguments) into a command and refuses unknown, missing or wrongly typed fields
 with ``command.bad_arguments`` before anything runs; what a value means (a known unit, a code of
 the catalogue, a date in order) is the aggregate's to check. The API's request models, the
-importer and :meth:`domain.application.Batch.execute` all start from these classes.
+importer and :meth:`domain.application.Batch.execute` all start from these classes. A command's
+docstring, where it has one, is its endpoint's description in the API's OpenAPI document.
 
 :class:`Actor` is who acts. Events store it as the same plain record as always
 (:meth:`Actor.payload`), so old events replay and new ones are written byte for byte as before.
@@ -78,6 +79,7 @@ class Register:
     the headcount is the petitioners listed (at least 1), a visit of 5 or more is collective, a
     petition naming a bypassed case is a bypass visit."""
 
+    name: ClassVar[str] = "register"
     channel: str
     matter_type: str
     category: str
@@ -323,8 +325,7 @@ class Withdraw(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Correct(Command):
-    """更正: the earlier event (its version), the field, the new value and the reason."""
-
+    # 更正: the earlier event (its version), the field, the new value and the reason
     name = "correct"
     target_version: int
     field: str
@@ -371,7 +372,7 @@ def _check_of(tp: Any) -> Callable[[Any], bool]:
 
 def shape_of(cls: type) -> Shape:
     hints = get_type_hints(cls)
-    own = [f for f in fields(cls)]
+    own = fields(cls)
     required = frozenset(f.name for f in own
                          if f.default is MISSING and f.default_factory is MISSING)
     types_ = {f.name: hints[f.name] for f in own}
@@ -379,30 +380,35 @@ def shape_of(cls: type) -> Shape:
 
 
 SHAPES: dict[type, Shape] = {cls: shape_of(cls) for cls in (Register, *COMMANDS.values())}
-C = TypeVar("C")
+CommandT = TypeVar("CommandT", bound="Command | Register")
 
 
-def _bad(en: str, where: str | None = None) -> InvalidInput:
+def _bad(en: str, where: str) -> InvalidInput:
     return InvalidInput(*BAD_ARGUMENTS, en, where)
 
 
-def build(cls: type[C], args: Mapping[str, Any]) -> C:
+def build(cls: type[CommandT], args: Mapping[str, Any]) -> CommandT:
     """The command ``cls`` from ``args``; ``command.bad_arguments`` (nothing runs) for a field
     it does not have, one it needs and lacks, or a value of the wrong type."""
     shape = SHAPES[cls]
-    label = getattr(cls, "name", "register")
-    for key in args:
-        if key not in shape.types:
-            raise _bad(f"{label} takes no field {key!r} (it takes: "
-                       f"{', '.join(shape.types) or 'none'})", str(key))
-    for key in shape.required:
-        if key not in args:
-            raise _bad(f"{label} needs the field {key!r}", key)
+    if not (shape.types.keys() >= args.keys() and args.keys() >= shape.required):
+        raise _shape_error(cls.name, shape, args)
+    checks = shape.checks
     for key, value in args.items():
-        if not shape.checks[key](value):
-            raise _bad(f"{label}: {key} must be {_type_text(shape.types[key])}, not "
+        if not checks[key](value):
+            raise _bad(f"{cls.name}: {key} must be {_type_text(shape.types[key])}, not "
                        f"{type(value).__name__}", key)
     return cls(**args)
+
+
+def _shape_error(label: str, shape: Shape, args: Mapping[str, Any]) -> InvalidInput:
+    """The first field ``args`` has and the command has not, else the first it lacks."""
+    for key in args:
+        if key not in shape.types:
+            return _bad(f"{label} takes no field {key!r} (it takes: "
+                        f"{', '.join(shape.types) or 'none'})", str(key))
+    missing = [key for key in shape.types if key in shape.required and key not in args]
+    return _bad(f"{label} needs the field {missing[0]!r}", missing[0])
 
 
 def _type_text(tp: Any) -> str:

@@ -5,9 +5,11 @@ caller) and when it was recorded (the library's ``timestamp``, set by the system
 ``depends_on``: the version of the earlier event it rests on (acceptance rests on receipt, service
 on the reply), so that business-time order can be checked now and after any correction.
 
-Command methods check the rules (pure, with the time and the organisation passed in a
-:class:`Context`) and raise :class:`DomainError` before anything is triggered; event ``apply``
-bodies only record the fact. The current state is a fold of the facts (:mod:`domain.case_state`),
+Command methods — one per command of :mod:`domain.commands`, each taking that command — check
+the rules (pure, with the time and the organisation passed in a :class:`Context`; the intake
+record's checks in :mod:`domain.registration`, a correction's in :mod:`domain.corrections`) and
+raise :class:`DomainError` before anything is triggered; event ``apply`` bodies only record the
+fact. The current state is a fold of the facts (:mod:`domain.case_state`),
 so a correction — an event naming an earlier event, a field, a new value and a reason — changes
 the current state while the history keeps both values.
 """

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from api.sidestore import SideStore
+from domain.commands import Actor
 from domain.organisation import OrgDirectory
 
 ROLES: dict[str, str] = {
@@ -40,7 +41,7 @@ READ = {"read", "list"}
 # the supervisor's workflow on findings (domain.findings), and the three proposal powers
 FINDING_WORK = {"confirm_finding", "dismiss_finding", "annotate_finding", "judge_consequences",
                 "record_measure", "propose"}
-# role -> the commands ("register", a COMMANDS name) and reads it may perform
+# role -> the commands ("register", a domain.commands.COMMANDS name) and reads it may perform
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "registrar": frozenset({"register", *TRIAGE, *INTAKE, "evaluate", "request_review",
                             "withdraw", "correct", "note", *READ}),
@@ -105,11 +106,11 @@ class Principal:
     def sees_personal(self) -> bool:
         return bool(self.roles & SEES_PERSONAL)
 
-    def actor(self) -> dict[str, Any]:
+    def actor(self) -> Actor:
         """The actor recorded on every event this caller writes: from the token, never the body."""
         if self.kind == "person":
-            return {"unit": self.unit, "person": self.person, "post": self.post}
-        return {"unit": self.unit, "client": self.subject}
+            return Actor(self.unit, person=self.person, post=self.post)
+        return Actor(self.unit, client=self.subject)
 
     def as_dict(self) -> dict[str, Any]:
         return {"token_id": self.token_id, "subject": self.subject, "kind": self.kind,

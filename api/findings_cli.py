@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from domain.commands import Actor
 from domain.errors import DomainError
 from domain.periods import TZ
 from domain.rules import CATEGORIES, RULES, RULES_BY_ID, Thresholds, with_rule_text
@@ -65,13 +66,8 @@ def _open(db: str | None) -> Any:
     return Casetrail(existing_store(db))
 
 
-def _actor(unit: str, person: str | None, post: str | None) -> dict[str, Any]:
-    actor: dict[str, Any] = {"unit": unit}
-    if person:
-        actor["person"] = person
-    if post:
-        actor["post"] = post
-    return actor
+def _actor(unit: str, person: str | None, post: str | None) -> Actor:
+    return Actor(unit, person=person or None, post=post or None)
 
 
 def _run(action: Callable[[], Any]) -> Any:

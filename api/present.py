@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from api.visibility import Lens
-from domain.case import CLOCK_SKEW
 from domain.case_state import STATUS_ZH, CaseState, Fact, fold
+from domain.catalog import HEAD_POSTS
+from domain.context import CLOCK_SKEW
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.organisation import OrgDirectory
 
@@ -73,6 +74,9 @@ def occurred_by(case: Any, at: datetime) -> tuple[CaseState, list[Fact]]:
                           "see the history", "at") from None
 
 
+HEADS = sorted(HEAD_POSTS)  # the posts whose holders are a unit's heads (负责人), from the catalogue
+
+
 def responsibility(state: CaseState, held: dict[str, Any] | None, org: OrgDirectory,
                    at: datetime) -> dict[str, Any]:
     """``held``: the read model's answer (:func:`projections.queries.who_held`); without it (no
@@ -84,12 +88,14 @@ def responsibility(state: CaseState, held: dict[str, Any] | None, org: OrgDirect
     if held is None:
         holder = state.holder or ""
         return {**base, "holder": state.holder, "unit": state.holder, "handler": state.handler,
-                "leaders": list(state.leaders), "unit_heads": org.holders(holder, "head", at),
+                "leaders": list(state.leaders),
+                "unit_heads": [p for post in HEADS for p in org.holders(holder, post, at)],
                 "petition_leaders": org.holders(holder, "petition_leader", at),
                 "petition_officers": org.holders(holder, "petition_officer", at),
                 "segment": None, "territory": []}
     return {**base, "holder": held["unit"], "unit": held["unit"], "handler": held["handler"],
-            "leaders": held.get("baoan_leader", []), "unit_heads": held.get("head", []),
+            "leaders": held.get("baoan_leader", []),
+            "unit_heads": [p for post in HEADS for p in held.get(post, [])],
             "petition_leaders": held.get("petition_leader", []),
             "petition_officers": held.get("petition_officer", []),
             "segment": held.get("segment"), "territory": held.get("territory", [])}

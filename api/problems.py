@@ -1,8 +1,9 @@
 """The one place where errors become HTTP: RFC 9457 ``application/problem+json`` with stable codes.
 
 Every refusal carries ``code`` (stable, for programs), ``title`` (Chinese, for people), ``detail``
-(English) and ``field`` (what was wrong). Domain errors map by their ``.status``; a version
-conflict is 412 when the client sent ``If-Match`` (its precondition failed) and 409 otherwise.
+(English) and ``field`` (what was wrong). Domain errors carry no status: :func:`status_of` maps
+their class to one here; a version conflict is 412 when the client sent ``If-Match`` (its
+precondition failed) and 409 otherwise.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.errors import DomainError, VersionConflict
+from domain.errors import DomainError, IllegalTransition, InvalidInput, NotFound, VersionConflict
 
 log = logging.getLogger("casetrail.api")
 PROBLEM = "application/problem+json"
@@ -84,8 +85,23 @@ def _validation(request: Request, exc: RequestValidationError) -> Response:
                    _field_of(loc), request.url.path, errors=details)
 
 
+# a domain error's class -> its HTTP status; the most specific class listed wins
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404, IllegalTransition: 409, VersionConflict: 409, InvalidInput: 422,
+    DomainError: 422,
+}
+
+
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a domain error (412 for a conflict is the caller's to decide)."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 422
+
+
 def _domain(request: Request, exc: DomainError) -> Response:
-    status = exc.status
+    status = status_of(exc)
     if isinstance(exc, VersionConflict) and request.headers.get("if-match") is not None:
         status = 412
     return problem(status, exc.code, exc.zh, exc.en, exc.field, request.url.path)

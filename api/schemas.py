@@ -1,9 +1,11 @@
 """Request and response models. Requests forbid unknown fields and use strict types; business
-times must carry a zone. One model per command is generated from the aggregate's method
-signature, so the API cannot drift from the core (``COMMANDS`` is the shared registry).
+times must carry a zone. One model per command is built, once at import, from the command's
+dataclass (:mod:`domain.commands`, whose ``COMMANDS`` is the registry the API, the importer and
+the core share), so the API cannot drift from the core.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from datetime import date, datetime
@@ -24,8 +26,7 @@ from pydantic import (
     create_model,
 )
 
-from domain.application import COMMANDS
-from domain.case import PetitionCase
+from domain.commands import COMMANDS, SHAPES, Command, Register, build
 
 MIN_YEAR, MAX_YEAR = 1949, 2100
 
@@ -93,6 +94,9 @@ class Attachment(Strict):
 class RegisterIn(Strict):
     """登记: the intake record (arts. 17–23). The registering unit is the caller's unit."""
 
+    # the fields of domain.commands.Register (a test checks they are the same), with the
+    # shapes of the wire: petitioners, agent, accused and attachments as records
+
     case_no: CaseNo | None = None
     occurred_at: BusinessTime | None = None
     channel: Code
@@ -115,8 +119,13 @@ class RegisterIn(Strict):
     is_bypass: StrictBool | None = None
 
     def fields(self) -> dict[str, Any]:
+        """The fields of the :class:`~domain.commands.Register` command (None: left to its
+        default, except an explicit null agent or accused)."""
         data = self.model_dump(exclude_unset=True, exclude={"case_no", "occurred_at"})
         return {k: v for k, v in data.items() if v is not None or k in ("agent", "accused")}
+
+    def command(self) -> Register:
+        return build(Register, self.fields())
 
 
 _TYPES: dict[Any, Any] = {
@@ -134,23 +143,27 @@ def _field_type(annotation: Any) -> Any:
     raise TypeError(f"no API type for {annotation!r}")
 
 
-def command_model(name: str) -> type[BaseModel]:
-    method = getattr(PetitionCase, COMMANDS[name])
-    hints = typing.get_type_hints(method)
+def command_model(cls: type[Command]) -> type[BaseModel]:
+    """The request model of a command: ``occurred_at``, then the command's fields in order, each
+    with its type made strict and bounded for the wire and its default."""
     fields: dict[str, Any] = {"occurred_at": (BusinessTime | None, None)}
-    for param in list(inspect.signature(method).parameters.values())[2:]:
-        default = ... if param.default is inspect.Parameter.empty else param.default
-        fields[param.name] = (_field_type(hints[param.name]), default)
-    camel = "".join(part.title() for part in name.split("_"))
-    return create_model(f"{camel}In", __base__=Strict, __doc__=_doc(method), **fields)
+    types = SHAPES[cls].types
+    for f in dataclasses.fields(cls):
+        default = ... if f.default is dataclasses.MISSING else f.default
+        fields[f.name] = (_field_type(types[f.name]), default)
+    return create_model(f"{cls.__name__}In", __base__=Strict, __doc__=_doc(cls), **fields)
 
 
-def _doc(method: Any) -> str:
-    doc = inspect.getdoc(method) or ""
-    return doc.split("\n\n")[0] or method.__name__.replace("_", " ")
+def _doc(cls: type[Command]) -> str:
+    """The command's own docstring (its first paragraph), else its wire name in words."""
+    doc = inspect.getdoc(cls) or ""
+    if doc.startswith(f"{cls.__name__}("):  # the signature a dataclass writes when there is none
+        doc = ""
+    return doc.split("\n\n")[0] or cls.name.replace("_", " ")
 
 
-COMMAND_MODELS: dict[str, type[BaseModel]] = {name: command_model(name) for name in COMMANDS}
+COMMAND_MODELS: dict[str, type[BaseModel]] = {
+    name: command_model(cls) for name, cls in COMMANDS.items()}
 
 
 class CommandOut(BaseModel):

@@ -1,16 +1,17 @@
 """The Casetrail application: one event log holding the organisation and every case.
 
-Commands are addressed to a case by its number (信访件编号). Each command loads the case, builds a
-:class:`Context` (the actor, the business time, the recording time from the system clock, the
-organisation as it is known), runs the aggregate's command method — which either raises a
-:class:`DomainError` or triggers events — and saves atomically. Concurrent writers on one case:
-the store's unique (case, version) key lets exactly one win; the other gets a VersionConflict.
+Commands (:mod:`domain.commands`) are addressed to a case by its number (信访件编号). Each
+command loads the case, builds a :class:`Context` (the actor, the business time, the recording
+time from the system clock, the organisation as it is known), runs the aggregate's method for
+that command (:data:`HANDLERS`) — which either raises a :class:`DomainError` or triggers events
+— and saves atomically. Concurrent writers on one case: the store's unique (case, version) key
+lets exactly one win; the other gets a VersionConflict.
 """
 from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import monotonic as _monotonic
@@ -21,8 +22,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from domain import catalog as C
-from domain.case import Context, PetitionCase, case_id_for
+from domain import commands as cmd
+from domain.case import PetitionCase, case_id_for
 from domain.case_state import CaseState, Fact, source_recorded_at
+from domain.commands import COMMANDS, Actor, Command, Register, actor_from, build, build_named
+from domain.context import Context
 from domain.errors import DomainError, InvalidInput, NotFound, VersionConflict
 from domain.organisation import SCHEME_ID, OrgDirectory, OrgScheme, Person, Unit, person_id, unit_id
 from store.config import (
@@ -36,17 +40,29 @@ from store.config import (
 Clock = Callable[[], datetime]
 _new_context = object.__new__
 
-# command name -> aggregate method; the registry the CLI, the API and the importer share
-COMMANDS: dict[str, str] = {
-    name: name for name in (
-        "transfer", "handle_directly", "route_to_organ", "route_out", "mark_repeat", "receive",
-        "object_to_transfer", "resolve_objection", "notify_petitioner", "accept", "refuse",
-        "assign_handler", "assign_leader", "note", "open_mediation", "conclude_mediation",
-        "start_hearing", "end_hearing", "extend", "issue_reply", "approve_reply", "serve_reply",
-        "record_execution", "evaluate", "request_review", "accept_review",
-        "issue_review_opinion", "serve_review_opinion", "supervise", "answer_supervision",
-        "report_assignment", "withdraw", "correct",
-    )
+ActorLike = Actor | Mapping[str, Any]
+# command -> the aggregate's method that decides it (the method takes the command)
+HANDLERS: dict[type[Command], Callable[[PetitionCase, Context, Any], None]] = {
+    cmd.Transfer: PetitionCase.transfer, cmd.HandleDirectly: PetitionCase.handle_directly,
+    cmd.RouteToOrgan: PetitionCase.route_to_organ, cmd.RouteOut: PetitionCase.route_out,
+    cmd.MarkRepeat: PetitionCase.mark_repeat, cmd.Receive: PetitionCase.receive,
+    cmd.ObjectToTransfer: PetitionCase.object_to_transfer,
+    cmd.ResolveObjection: PetitionCase.resolve_objection,
+    cmd.NotifyPetitioner: PetitionCase.notify_petitioner, cmd.Accept: PetitionCase.accept,
+    cmd.Refuse: PetitionCase.refuse, cmd.AssignHandler: PetitionCase.assign_handler,
+    cmd.AssignLeader: PetitionCase.assign_leader, cmd.Note: PetitionCase.note,
+    cmd.OpenMediation: PetitionCase.open_mediation,
+    cmd.ConcludeMediation: PetitionCase.conclude_mediation,
+    cmd.StartHearing: PetitionCase.start_hearing, cmd.EndHearing: PetitionCase.end_hearing,
+    cmd.Extend: PetitionCase.extend, cmd.IssueReply: PetitionCase.issue_reply,
+    cmd.ApproveReply: PetitionCase.approve_reply, cmd.ServeReply: PetitionCase.serve_reply,
+    cmd.RecordExecution: PetitionCase.record_execution, cmd.Evaluate: PetitionCase.evaluate,
+    cmd.RequestReview: PetitionCase.request_review, cmd.AcceptReview: PetitionCase.accept_review,
+    cmd.IssueReviewOpinion: PetitionCase.issue_review_opinion,
+    cmd.ServeReviewOpinion: PetitionCase.serve_review_opinion,
+    cmd.Supervise: PetitionCase.supervise, cmd.AnswerSupervision: PetitionCase.answer_supervision,
+    cmd.ReportAssignment: PetitionCase.report_assignment, cmd.Withdraw: PetitionCase.withdraw,
+    cmd.Correct: PetitionCase.correct,
 }
 # Seconds an organisation snapshot may be reused before looking for changes by other processes.
 ORG_MAX_AGE = 1.0
@@ -162,15 +178,29 @@ class Casetrail(Application[UUID]):
         return self.refresh_org().holders(unit, post, at)
 
     # --- cases -----------------------------------------------------------------------------------
-    def register_case(self, actor: dict[str, Any], occurred_at: datetime | None = None,
+    def register_case(self, actor: ActorLike, occurred_at: datetime | None = None,
                       case_no: str | None = None, **fields: Any) -> Result:
-        return self._fresh_retry(lambda b: b.register(actor, occurred_at, case_no, **fields))
+        """登记 from loose fields (see :class:`~domain.commands.Register`)."""
+        return self.handle_registration(build(Register, fields), actor, occurred_at, case_no)
 
-    def execute(self, case_no: str, command: str, actor: dict[str, Any],
+    def handle_registration(self, registration: Register, actor: ActorLike,
+                            occurred_at: datetime | None = None,
+                            case_no: str | None = None) -> Result:
+        return self._fresh_retry(
+            lambda b: b.handle_registration(registration, actor, occurred_at, case_no))
+
+    def execute(self, case_no: str, command: str, actor: ActorLike,
                 occurred_at: datetime | None = None, expected_version: int | None = None,
                 **args: Any) -> Result:
+        """The command of wire name ``command`` built from ``args``, then :meth:`handle`."""
+        return self.handle(case_no, build_named(command, args), actor, occurred_at,
+                           expected_version)
+
+    def handle(self, case_no: str, command: Command, actor: ActorLike,
+               occurred_at: datetime | None = None, expected_version: int | None = None,
+               ) -> Result:
         return self._fresh_retry(
-            lambda b: b.execute(case_no, command, actor, occurred_at, expected_version, **args))
+            lambda b: b.handle(case_no, command, actor, occurred_at, expected_version))
 
     def _fresh_retry(self, step: Callable[[Batch], Any]) -> Result:
         """Run one command; if the organisation as last seen refuses it, look again and retry."""
@@ -255,7 +285,7 @@ class Batch:
         except NotFound:
             return None
 
-    def _context(self, actor: dict[str, Any], occurred_at: datetime | None) -> Context:
+    def _context(self, actor: ActorLike, occurred_at: datetime | None) -> Context:
         now = self.app.clock()  # the recording time of this command: the system's clock only
         at = occurred_at or now
         checked = check_actor(self.org, actor, at)
@@ -266,8 +296,14 @@ class Batch:
                             lookup=self._lookup)
         return ctx
 
-    def register(self, actor: dict[str, Any], occurred_at: datetime | None = None,
+    def register(self, actor: ActorLike, occurred_at: datetime | None = None,
                  case_no: str | None = None, **fields: Any) -> str:
+        """登记 from loose fields (see :class:`~domain.commands.Register`)."""
+        return self.handle_registration(build(Register, fields), actor, occurred_at, case_no)
+
+    def handle_registration(self, registration: Register, actor: ActorLike,
+                            occurred_at: datetime | None = None,
+                            case_no: str | None = None) -> str:
         ctx = self._context(actor, occurred_at)
         if case_no is None:
             case_no = f"XF{ctx.occurred_at.astimezone(TZ_CN):%Y%m%d}{secrets.token_hex(4).upper()}"
@@ -275,39 +311,36 @@ class Batch:
             raise DomainError("case.exists", "该信访件编号已登记", f"Case {case_no} already exists",
                               "case_no")
         # A number already in the store is caught by the store's unique key at commit: no read.
-        case = PetitionCase.register(ctx, case_no, **fields)
+        case = PetitionCase.register(ctx, case_no, registration)
         self.cases[case_no] = case
         self.new_cases.add(case_no)
         self.touched.append(case_no)
-        for relation in ("repeat", "bypass"):
-            original = fields.get(f"{relation}_of")
+        for relation, original in (("repeat", registration.repeat_of),
+                                   ("bypass", registration.bypass_of)):
             if original:
-                self._case(original).link_petition(ctx, relation, case_no, ctx.actor["unit"])
+                self._case(original).link_petition(ctx, relation, case_no, ctx.actor.unit)
                 self.touched.append(original)
         return case_no
 
-    def execute(self, case_no: str, command: str, actor: dict[str, Any],
+    def execute(self, case_no: str, command: str, actor: ActorLike,
                 occurred_at: datetime | None = None, expected_version: int | None = None,
                 **args: Any) -> None:
-        method = COMMANDS.get(command)
-        if method is None:
-            raise InvalidInput("command.unknown", "未知的办理环节", f"Unknown command {command!r}",
-                               "command")
+        """The command of wire name ``command`` built from ``args``, then :meth:`handle`."""
+        self.handle(case_no, build_named(command, args), actor, occurred_at, expected_version)
+
+    def handle(self, case_no: str, command: Command, actor: ActorLike,
+               occurred_at: datetime | None = None, expected_version: int | None = None,
+               ) -> None:
         case = self._case(case_no)
         if expected_version is not None and case.version != expected_version:
             raise VersionConflict()
         ctx = self._context(actor, occurred_at)
-        try:
-            getattr(case, method)(ctx, **args)
-        except TypeError as e:
-            if e.__traceback__ is not None and e.__traceback__.tb_next is not None:
-                raise  # raised inside the command: a bug, not bad arguments
-            raise InvalidInput("command.bad_arguments", "办理环节参数无效", str(e)) from None
+        HANDLERS[type(command)](case, ctx, command)
         self.touched.append(case_no)
-        if command == "mark_repeat":  # the original shows its repeat, in the same transaction
-            original = args["original"]
-            self._case(original).link_petition(ctx, "repeat", case_no, ctx.actor["unit"])
-            self.touched.append(original)
+        if isinstance(command, cmd.MarkRepeat):
+            # the original shows its repeat, in the same transaction
+            self._case(command.original).link_petition(ctx, "repeat", case_no, ctx.actor.unit)
+            self.touched.append(command.original)
 
     def commit(self, **save_kwargs: Any) -> list[Result]:
         """Save every case the batch changed, in one transaction (``save_kwargs`` go to the
@@ -343,24 +376,13 @@ class Batch:
 
 from domain.periods import TZ as TZ_CN  # noqa: E402
 
-# source_recorded_at: set by an import only, when the act was recorded in the system it comes from
-# (ISO 8601 with offset), or "unknown"; the store's own recording time is the import's
-_ACTOR_KEYS = ("unit", "person", "post", "on_behalf_of", "client", "source_recorded_at")
-_ACTOR_ALLOWED = frozenset(_ACTOR_KEYS)
 
-
-def check_actor(org: OrgDirectory, actor: dict[str, Any], at: datetime) -> dict[str, Any]:
+def check_actor(org: OrgDirectory, actor: ActorLike, at: datetime) -> Actor:
     """Who acts: a known unit, optionally a known person holding the stated post then."""
-    if not isinstance(actor, dict) or not isinstance(actor.get("unit"), str):
-        raise InvalidInput("actor.invalid", "办理主体无效", "actor.unit is required", "actor")
-    if not _ACTOR_ALLOWED.issuperset(actor):
-        raise InvalidInput("actor.invalid", "办理主体含未知字段",
-                           f"actor accepts only {sorted(_ACTOR_ALLOWED)}", "actor")
-    unit = actor["unit"]
+    checked = actor_from(actor)
+    unit, person, post = checked.unit, checked.person, checked.post
     if org.unit(unit) is None:
         raise InvalidInput("unit.unknown", "办理单位不存在", f"Unknown unit {unit!r}", "actor")
-    get = actor.get
-    person, post = get("person"), get("post")
     if person is not None and person not in org.persons:
         raise InvalidInput("person.unknown", "办理人不存在", f"Unknown person {person!r}", "actor")
     if post is not None:
@@ -370,17 +392,19 @@ def check_actor(org: OrgDirectory, actor: dict[str, Any], at: datetime) -> dict[
                 person, unit, post, at):
             raise DomainError("actor.post_not_held", "办理人当时未担任所述岗位",
                               f"{person} did not hold {post} of {unit} then", "actor")
-    checked = {"unit": unit, "person": person, "post": post, "on_behalf_of": get("on_behalf_of"),
-               "client": get("client")}
-    source = get("source_recorded_at")
-    if source is not None:
-        if source != "unknown" and source_recorded_at(actor) is None:
-            raise InvalidInput("actor.invalid", "原系统录入时间无效",
-                               "actor.source_recorded_at must be an ISO 8601 time with an "
-                               "offset, or 'unknown'", "actor")
-        checked["source_recorded_at"] = source
+    source = checked.source_recorded_at
+    if source not in (None, "unknown") and source_recorded_at(
+            {"source_recorded_at": source}) is None:
+        raise InvalidInput("actor.invalid", "原系统录入时间无效",
+                           "actor.source_recorded_at must be an ISO 8601 time with an "
+                           "offset, or 'unknown'", "actor")
     return checked
 
+
+def checked_actor_record(org: OrgDirectory, actor: ActorLike, at: datetime) -> dict[str, Any]:
+    """:func:`check_actor`, as the record an event stores (for code that writes its own
+    events, such as the findings workflow)."""
+    return check_actor(org, actor, at).payload()
 
 
 def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
@@ -394,5 +418,5 @@ def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
         yield chunk
 
 
-__all__ = ["Casetrail", "Batch", "Result", "COMMANDS", "SCHEME_ID", "OrgScheme", "Person",
-           "person_id", "check_actor"]
+__all__ = ["Casetrail", "Batch", "Result", "COMMANDS", "HANDLERS", "SCHEME_ID", "OrgScheme",
+           "Person", "person_id", "check_actor", "checked_actor_record"]

@@ -1,11 +1,12 @@
-"""Domain errors: every refusal carries a stable code, a Chinese title and an English detail."""
+"""Domain errors: every refusal carries a stable code, a Chinese title and an English detail.
+
+They say what went wrong, not how a transport reports it: the API maps each class to an HTTP
+status (``api.problems``)."""
 from __future__ import annotations
 
 
 class DomainError(Exception):
     """A business rule refused a command. Nothing is written when this is raised."""
-
-    status = 422
 
     def __init__(self, code: str, zh: str, en: str, field: str | None = None) -> None:
         super().__init__(f"[{code}] {zh} — {en}")
@@ -19,23 +20,19 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    status = 404
+    """What the command names does not exist (or may not be seen)."""
 
 
 class IllegalTransition(DomainError):
     """A step that the case's current stage does not allow."""
 
-    status = 409
-
 
 class InvalidInput(DomainError):
-    status = 422
+    """A value the command carries is not acceptable."""
 
 
 class VersionConflict(DomainError):
     """Another writer changed the case first; reload and retry."""
-
-    status = 409
 
     def __init__(self, what: str = "case") -> None:
         super().__init__(

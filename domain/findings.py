@@ -27,7 +27,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from domain.application import Casetrail, check_actor
+from domain.application import Casetrail
+from domain.application import checked_actor_record as check_actor
 from domain.case_state import Fact
 from domain.errors import IllegalTransition, InvalidInput, NotFound
 from domain.organisation import OrgDirectory

@@ -2,14 +2,12 @@
 responsibility). Reads of personal data or accusation content are written to the access log."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
 
 from api.auth import Principal
 from api.deps import (
@@ -20,12 +18,10 @@ from api.deps import (
     Writing,
     check_refs,
     permit,
-    seen_as,
     snapshot,
     visible_case,
     writing,
 )
-from api.idempotency import fingerprint
 from api.present import (
     case_view,
     history_view,
@@ -34,9 +30,9 @@ from api.present import (
     recorded_version,
     responsibility,
 )
-from api.problems import OrjsonResponse, Problem
+from api.problems import OrjsonResponse
+from api.routes.commands import CaseNoPath, add_command_routes, request_fingerprint
 from api.schemas import (
-    COMMAND_MODELS,
     BusinessTime,
     CaseList,
     CaseOut,
@@ -45,66 +41,27 @@ from api.schemas import (
     RegisterIn,
     ResponsibilityOut,
 )
-from api.visibility import WALLED_VALUES, listable
+from api.visibility import listable
 from domain.application import Batch
-from domain.case import PetitionCase
 from projections.queries import who_held
 
 router = APIRouter(prefix="/cases", tags=["cases"], route_class=OrjsonRoute)
-CaseNoPath = Annotated[str, Path(max_length=64, description="信访件编号")]
-REFS = {"mark_repeat": "original"}
-
-
-def _fingerprint(key: str | None, request: Request, body: BaseModel) -> str | None:
-    if key is None:
-        return None
-    return fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
 
 
 @router.post("", status_code=201, response_model=CommandOut, summary="登记 register a case")
 def register(body: RegisterIn, w: Annotated[Writing, writing("register", versioned=False)],
              request: Request) -> Response:
-    svc, p = w.svc, w.p
+    svc, p, registration = w.svc, w.p, body.command()
 
     def step(batch: Batch) -> None:
         check_refs(svc, p, "repeat_of", body.repeat_of)
         check_refs(svc, p, "bypass_of", body.bypass_of)
-        batch.register(p.actor(), body.occurred_at, body.case_no, **body.fields())
-    return svc.writer.run(p.token_id, w.key, _fingerprint(w.key, request, body), step, 201)
+        batch.handle_registration(registration, p.actor(), body.occurred_at, body.case_no)
+    return svc.writer.run(p.token_id, w.key, request_fingerprint(w.key, request, body), step,
+                          201)
 
 
-def _guard(svc: Services, p: Principal, case: PetitionCase, case_no: str, name: str,
-           args: dict[str, Any]) -> None:
-    """The caller must see the case (else the 404 of a missing case) and what it names."""
-    _, lens = seen_as(svc, p, case_no, case.facts)
-    if name in REFS:
-        check_refs(svc, p, REFS[name], args.get(REFS[name]))
-    if lens.walled and name == "correct" and args.get("field") in WALLED_VALUES:
-        raise Problem(403, "confidential.forbidden", "无权更正检举控告内容",
-                      "This caller may not change the accusation's protected fields", "field")
-
-
-def _command_endpoint(name: str, model: type[BaseModel]) -> Callable[..., Response]:
-    def endpoint(case_no: CaseNoPath, body: Any, w: Any, request: Request) -> Response:
-        args = body.model_dump(exclude_unset=True, exclude={"occurred_at"})
-        svc, p = w.svc, w.p
-
-        def step(batch: Batch) -> None:
-            # one load of the case serves the visibility check and the command
-            _guard(svc, p, batch.case(case_no), case_no, name, args)
-            batch.execute(case_no, name, p.actor(), body.occurred_at, w.expected, **args)
-        return svc.writer.run(p.token_id, w.key, _fingerprint(w.key, request, body), step)
-
-    endpoint.__annotations__ = {**endpoint.__annotations__, "body": model,
-                                "w": Annotated[Writing, writing(name)]}
-    endpoint.__name__ = name
-    return endpoint
-
-
-for _name, _model in COMMAND_MODELS.items():
-    router.add_api_route(f"/{{case_no}}/{_name}", _command_endpoint(_name, _model),
-                         methods=["POST"], response_model=CommandOut, name=_name,
-                         summary=(_model.__doc__ or _name).splitlines()[0][:80])
+add_command_routes(router)
 
 
 def _log(svc: Services, p: Principal, endpoint: str, case_no: str, lens: Any) -> None:

@@ -9,8 +9,11 @@ The workflow (confirm, dismiss, annotate, judge consequences, record a measure; 
 art. 40 and their feedback) is recorded as events by :mod:`domain.findings`; only the supervisor
 and petition bureau roles may act, and only on findings of cases they may see. Feedback is given
 by the addressed unit; to anyone else a proposal does not exist (404).
+
+This module does not use ``from __future__ import annotations``: the annotations of a review
+endpoint are evaluated when :func:`_review_endpoint` defines it, so each names its own request
+model and role, and FastAPI reads them from there; nothing is rewritten afterwards.
 """
-from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
@@ -221,7 +224,8 @@ VERBS: dict[str, tuple[str, type[ReviewIn], Callable[..., Any], tuple[str, ...]]
 def _review_endpoint(verb: str) -> Callable[..., Response]:
     action, model, command, fields = VERBS[verb]
 
-    def endpoint(finding_id: FindingPath, body: Any, svc: ServicesDep, p: Any,
+    def endpoint(finding_id: FindingPath, body: model,  # type: ignore[valid-type]
+                 svc: ServicesDep, p: Annotated[Principal, permit(action)],
                  key: IdempotencyKey, request: Request) -> Response:
         def act() -> Response:
             case_no = locate(svc, p, finding_id, body.case_no)
@@ -231,9 +235,6 @@ def _review_endpoint(verb: str) -> Callable[..., Response]:
             return _json(review.as_dict())
         return _once(svc, p, key, request, body, act)
 
-    endpoint.__annotations__ = {**endpoint.__annotations__, "body": model,
-                                "p": Annotated[Principal, permit(action)]}
-    endpoint.__name__ = f"{verb}_finding"
     return endpoint
 
 

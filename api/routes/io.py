@@ -44,49 +44,34 @@ from api.deps import OrjsonRoute, Services, ServicesDep, permit, snapshot
 from api.problems import Problem
 from api.schemas import COMMAND_MODELS, BusinessTime, CaseNo, Code, RegisterIn, Strict, Text
 from api.visibility import covers, lens_for, listable
+from domain import commands as K
 from domain.application import Batch
 from domain.case_state import Fact
+from domain.commands import COMMANDS, SHAPES, Actor, Command, Register, build
 from domain.errors import DomainError
 from domain.organisation import OrgDirectory
 
 router = APIRouter(tags=["import/export"], route_class=OrjsonRoute)
 
-EVENT_ARGS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "Transferred": ("transfer", ("to_unit", "mode", "due_date", "note")),
-    "HandledDirectly": ("handle_directly", ("note",)),
-    "RoutedToOrgan": ("route_to_organ", ("organ_kind", "to_unit", "basis")),
-    "RoutedOut": ("route_out", ("item", "procedure")),
-    "MarkedRepeat": ("mark_repeat", ("original", "reason")),
-    "Received": ("receive", ()),
-    "ObjectionRaised": ("object_to_transfer", ("reasons",)),
-    "ObjectionResolved": ("resolve_objection", ("resolution", "reason")),
-    "PetitionerNotified": ("notify_petitioner", ("kind", "method", "content")),
-    "Accepted": ("accept", ()),
-    "AcceptanceRefused": ("refuse", ("reason", "basis")),
-    "HandlerAssigned": ("assign_handler", ("person",)),
-    "LeaderAssigned": ("assign_leader", ("person",)),
-    "Noted": ("note", ("text", "kind")),
-    "MediationOpened": ("open_mediation", ("track", "mediator")),
-    "MediationConcluded": ("conclude_mediation", ("outcome", "agreement_digest")),
-    "HearingStarted": ("start_hearing", ()),
-    "HearingEnded": ("end_hearing", ()),
-    "ExtensionGranted": ("extend", ("days", "reason", "approver", "petitioner_told")),
-    "ReplyIssued": ("issue_reply", ("opinion", "request", "facts_and_reasons", "legal_basis",
-                                    "rights_notice", "document_digest")),
-    "ReplyApproved": ("approve_reply", ("approver",)),
-    "ReplyServed": ("serve_reply", ("method", "outcome")),
-    "OpinionExecuted": ("record_execution", ("details",)),
-    "Evaluated": ("evaluate", ("target", "value", "reason")),
-    "ReviewRequested": ("request_review", ("organ", "level")),
-    "ReviewAccepted": ("accept_review", ()),
-    "ReviewOpinionIssued": ("issue_review_opinion", ("opinion", "reasons", "legal_basis")),
-    "ReviewOpinionServed": ("serve_review_opinion", ("method", "outcome")),
-    "SupervisionIssued": ("supervise", ("kind", "due_date", "content", "target_unit")),
-    "SupervisionAnswered": ("answer_supervision", ("number", "content")),
-    "AssignmentReported": ("report_assignment", ("report",)),
-    "Withdrawn": ("withdraw", ("reason",)),
-    "Corrected": ("correct", ("target_version", "field", "value", "reason")),
+# event -> the command that records it; an exported act's args are the command's fields
+EVENT_COMMANDS: dict[str, type[Command]] = {
+    "Transferred": K.Transfer, "HandledDirectly": K.HandleDirectly,
+    "RoutedToOrgan": K.RouteToOrgan, "RoutedOut": K.RouteOut, "MarkedRepeat": K.MarkRepeat,
+    "Received": K.Receive, "ObjectionRaised": K.ObjectToTransfer,
+    "ObjectionResolved": K.ResolveObjection, "PetitionerNotified": K.NotifyPetitioner,
+    "Accepted": K.Accept, "AcceptanceRefused": K.Refuse, "HandlerAssigned": K.AssignHandler,
+    "LeaderAssigned": K.AssignLeader, "Noted": K.Note, "MediationOpened": K.OpenMediation,
+    "MediationConcluded": K.ConcludeMediation, "HearingStarted": K.StartHearing,
+    "HearingEnded": K.EndHearing, "ExtensionGranted": K.Extend, "ReplyIssued": K.IssueReply,
+    "ReplyApproved": K.ApproveReply, "ReplyServed": K.ServeReply,
+    "OpinionExecuted": K.RecordExecution, "Evaluated": K.Evaluate,
+    "ReviewRequested": K.RequestReview, "ReviewAccepted": K.AcceptReview,
+    "ReviewOpinionIssued": K.IssueReviewOpinion, "ReviewOpinionServed": K.ServeReviewOpinion,
+    "SupervisionIssued": K.Supervise, "SupervisionAnswered": K.AnswerSupervision,
+    "AssignmentReported": K.ReportAssignment, "Withdrawn": K.Withdraw, "Corrected": K.Correct,
 }
+EVENT_ARGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    kind: (cls.name, tuple(SHAPES[cls].types)) for kind, cls in EVENT_COMMANDS.items()}
 # derived by the core from another act, not imported as lines of their own
 DERIVED = frozenset({"LinkedPetition"})
 REGISTRATION_DERIVED = ("case_no", "registering_unit", "at_petition_bureau", "original_final")
@@ -122,10 +107,9 @@ class OrgLine(Strict):
 class Step:
     line: int
     case_no: str
-    command: str
+    command: Command | Register
     occurred_at: datetime
-    actor: dict[str, Any]
-    args: dict[str, Any]
+    actor: Actor
 
 
 @dataclass
@@ -217,23 +201,25 @@ def _step(number: int, data: dict[str, Any], report: Report, p: Principal | None
     case_no = data["case_no"]
     try:
         line: Any = _validated(ActLine, data, number)
-        if line.command == "register":
-            args = _validated(RegisterIn, line.args, number).fields()  # type: ignore[attr-defined]
-        elif line.command in COMMAND_MODELS:
-            args = _validated(COMMAND_MODELS[line.command], line.args, number).model_dump(
-                exclude_unset=True, exclude={"occurred_at"})
-        else:
-            raise LineError(number, "command.unknown", "未知的办理环节",
-                            f"Unknown command {line.command!r}", "command")
+        command = _command(line.command, line.args, number)
     except LineError as e:
         report.reject(case_no, e.line, e.code, e.zh, e.en, e.where)
         return None
-    actor = {k: v for k, v in line.actor.model_dump().items() if v is not None}
-    if p is not None:
-        actor["client"] = p.subject
-    actor["source_recorded_at"] = ("unknown" if line.recorded_at is None
-                                   else line.recorded_at.isoformat())
-    return Step(number, case_no, line.command, line.occurred_at, actor, args)
+    recorded = "unknown" if line.recorded_at is None else line.recorded_at.isoformat()
+    actor = Actor(**line.actor.model_dump(), client=p.subject if p is not None else None,
+                  source_recorded_at=recorded)
+    return Step(number, case_no, command, line.occurred_at, actor)
+
+
+def _command(name: str, args: dict[str, Any], number: int) -> Command | Register:
+    """The line's command, its args checked by the API's request model of that command."""
+    if name == "register":
+        return _validated(RegisterIn, args, number).command()  # type: ignore[attr-defined]
+    if name not in COMMAND_MODELS:
+        raise LineError(number, "command.unknown", "未知的办理环节", f"Unknown command {name!r}",
+                        "command")
+    checked = _validated(COMMAND_MODELS[name], args, number)
+    return build(COMMANDS[name], checked.model_dump(exclude_unset=True, exclude={"occurred_at"}))
 
 
 def _attempt(svc: Services, steps: list[Step], report: Report, p: Principal | None) -> Batch:
@@ -245,27 +231,31 @@ def _attempt(svc: Services, steps: list[Step], report: Report, p: Principal | No
             continue
         try:
             _scope(p, s, org, now, known)
-            if s.command == "register":
-                # the core leaves a number already in the store to the store's unique key at
-                # commit, which would refuse the whole batch (and a dry run never commits)
-                if s.case_no in known:
-                    raise DomainError("case.exists", "该信访件编号已登记",
-                                      f"Case {s.case_no} already exists", "case_no")
-                batch.register(s.actor, s.occurred_at, s.case_no, **s.args)
-            else:
-                batch.execute(s.case_no, s.command, s.actor, s.occurred_at, None, **s.args)
+            # the core leaves a number already in the store to the store's unique key at
+            # commit, which would refuse the whole batch (and a dry run never commits)
+            if isinstance(s.command, Register) and s.case_no in known:
+                raise DomainError("case.exists", "该信访件编号已登记",
+                                  f"Case {s.case_no} already exists", "case_no")
+            _submit(batch, s)
         except DomainError as e:
             report.reject(s.case_no, s.line, e.code, e.zh, e.en, e.field)
     return batch
+
+
+def _submit(batch: Batch, s: Step) -> None:
+    if isinstance(s.command, Register):
+        batch.handle_registration(s.command, s.actor, s.occurred_at, s.case_no)
+    else:
+        batch.handle(s.case_no, s.command, s.actor, s.occurred_at)
 
 
 def _scope(p: Principal | None, s: Step, org: OrgDirectory, now: datetime,
            known: dict[str, Any]) -> None:
     if p is None:
         return
-    if not covers(p, s.actor["unit"], org, now):
+    if not covers(p, s.actor.unit, org, now):
         raise DomainError("actor.out_of_scope", "办理单位不在令牌范围内",
-                          f"{s.actor['unit']} is outside the token's scope", "actor")
+                          f"{s.actor.unit} is outside the token's scope", "actor")
     if s.case_no in known and not listable(p, known[s.case_no].profile, org, now):
         raise DomainError("case.exists", "该信访件编号已登记", f"Case {s.case_no} already exists",
                           "case_no")
@@ -308,10 +298,7 @@ def _already_present(svc: Services, steps: list[Step], report: Report, p: Princi
         if s.case_no not in again or s.case_no in failed:
             continue
         try:
-            if s.command == "register":
-                scratch.register(s.actor, s.occurred_at, s.case_no, **s.args)
-            else:
-                scratch.execute(s.case_no, s.command, s.actor, s.occurred_at, None, **s.args)
+            _submit(scratch, s)
         except DomainError:
             failed.add(s.case_no)
     out = set()

@@ -12,8 +12,9 @@ import pytest
 
 from api.app import build_services
 from api.deps import Services
-from api.routes.cases import _guard
+from api.routes.commands import guard
 from domain.application import Batch
+from domain.commands import Note
 from domain.errors import VersionConflict
 from tests.api.conftest import Api, ts
 
@@ -24,8 +25,8 @@ def _note(svc: Services, token: str, case_no: str, text: str,
     assert p is not None
 
     def step(batch: Batch) -> None:
-        _guard(svc, p, batch.case(case_no), case_no, "note", {"text": text})
-        batch.execute(case_no, "note", p.actor(), None, expected, text=text)
+        guard(svc, p, batch.case(case_no), case_no, Note(text=text))
+        batch.handle(case_no, Note(text=text), p.actor(), None, expected)
     return step
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from domain.application import Casetrail
-from domain.errors import DomainError, VersionConflict
+from domain.errors import DomainError, NotFound, VersionConflict
 from tests.conftest import (
     BUREAU,
     CITY_BUREAU,
@@ -250,7 +250,7 @@ def test_same_case_number_cannot_be_registered_twice(app: Casetrail) -> None:
 def test_unknown_case_is_not_found(app: Casetrail) -> None:
     with pytest.raises(DomainError) as info:
         app.execute("NOPE", "accept", HOUSING, at(2026, 3, 5))
-    assert info.value.code == "case.not_found" and info.value.status == 404
+    assert info.value.code == "case.not_found" and isinstance(info.value, NotFound)
 
 
 def test_posts_are_answered_for_any_past_moment(app: Casetrail) -> None:

@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import metadata
 from types import MappingProxyType
 
-from lunar_python import Lunar, Solar  # type: ignore[import-untyped]
+from lunar_python import Lunar, Solar
 
 LAW = "《全国年节及纪念日放假办法》（2024年修订）"
 FIRST_YEAR = 2025  # the amended 办法 applies from 2025-01-01

@@ -162,11 +162,10 @@ class NoticeBook:
     def apply(self, event: Any) -> LoadedNotice | None:
         if not isinstance(event, (CalendarYear.NoticeLoaded, CalendarYear.NoticeSuperseded)):
             return None
-        superseding = isinstance(event, CalendarYear.NoticeSuperseded)
         loaded = LoadedNotice(
             Notice.from_fields(_notice_fields(event)), event.sha256, event.loaded_by,
             event.timestamp, event.originator_id, event.originator_version,
-            event.reason if superseding else None, event.replaces if superseding else None)
+            getattr(event, "reason", None), getattr(event, "replaces", None))
         self.notices[loaded.year] = loaded
         return loaded
 

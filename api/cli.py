@@ -358,6 +358,7 @@ _mount("api.tokens_cli", "token", "接口令牌 — API tokens: issue, list, rev
 _mount("projections.cli", "projections", "查询视图 — read models: catch up, rebuild, queries")
 _mount("api.findings_cli", "findings",
        "问责发现 — accountability findings, supervisor workflow, dossiers")
+_mount("api.calendar_cli", "calendar", "节假日通知 — holiday notices: load a year, show coverage")
 
 
 def _mount_verify() -> None:

@@ -12,11 +12,14 @@ inaction (不作为), so the rules here follow 民法典 arts. 201–203 (DOMAIN
 Nothing here reads the clock or does I/O. Holiday data comes from the ``chinese_calendar`` package,
 wrapped so that a year it does not cover never raises: such a year falls back to "Mon–Fri working"
 and every deadline that consulted it is marked ``provisional`` (to be recomputed once the State
-Council notice for that year is published and packaged).
+Council notice for that year is published and loaded). A calendar built from loaded notices
+(:func:`domain.calendar_build.build_calendar`) covers the notices' years too, and its fallback
+knows the statutory holidays (:mod:`domain.calendar_statutory`), so a provisional last day never
+falls on one.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib import metadata
@@ -72,14 +75,18 @@ class HolidayCalendar:
         version: str,
         first_year: int | None = None,
         last_year: int | None = None,
+        years: Iterable[int] = (),
     ) -> None:
+        """Covered: first_year..last_year (by default those of the dates), plus ``years``
+        (single years outside that range, e.g. a loaded notice for a year after a gap)."""
         self.holidays: frozenset[date] = frozenset(holidays)
         self.workdays: frozenset[date] = frozenset(workdays)
-        years = [d.year for d in self.holidays | self.workdays]
-        if (first_year is None or last_year is None) and not years:
+        self.years: frozenset[int] = frozenset(years)
+        dated = [d.year for d in self.holidays | self.workdays]
+        if (first_year is None or last_year is None) and not dated:
             raise ValueError("give first_year/last_year for a calendar without any dates")
-        self.first_year: int = first_year if first_year is not None else min(years)
-        self.last_year: int = last_year if last_year is not None else max(years)
+        self.first_year: int = first_year if first_year is not None else min(dated)
+        self.last_year: int = last_year if last_year is not None else max(dated)
         self.version = version
         if self.first_year > self.last_year:
             raise ValueError(f"first_year {self.first_year} > last_year {self.last_year}")
@@ -87,6 +94,7 @@ class HolidayCalendar:
             raise ValueError(f"dates both holiday and working day: {sorted(both)}")
         if outside := sorted(d for d in self.holidays | self.workdays if not self.covers(d)):
             raise ValueError(f"dates outside {self.first_year}-{self.last_year}: {outside}")
+        self._rest: dict[int, Collection[date]] = {}
 
     @classmethod
     def from_package(cls) -> HolidayCalendar:
@@ -109,24 +117,42 @@ class HolidayCalendar:
             version=version,
             first_year=self.first_year,
             last_year=last_year,
+            years=self.years,
         )
 
     def covers(self, d: date) -> bool:
-        return self.first_year <= d.year <= self.last_year
+        return self.first_year <= d.year <= self.last_year or d.year in self.years
 
     def is_workday(self, d: date) -> bool:
         """Working day: a 调休 working day, or Mon–Fri that is not a holiday. Never raises:
-        outside the covered years it is plain Mon–Fri (callers mark the result provisional)."""
+        outside the covered years it is Mon–Fri less the fallback's rest days (callers mark the
+        result provisional)."""
         if not self.covers(d):
-            return d.weekday() < 5
+            if d.weekday() >= 5:
+                return False
+            rest = self._rest.get(d.year)
+            if rest is None:
+                rest = self._rest[d.year] = self.fallback_rest_days(d.year)
+            return d not in rest
         return d in self.workdays or (d.weekday() < 5 and d not in self.holidays)
+
+    def fallback_rest_days(self, year: int) -> Collection[date]:
+        """Rest days other than weekends of a year the calendar does not cover: none here
+        (plain Mon–Fri); a calendar built from notices knows the statutory holidays."""
+        return ()
+
+    def version_for(self, years: Iterable[int]) -> str:
+        """The version a deadline that consulted ``years`` records: here the whole calendar's;
+        a calendar built from notices names only the sources of those years, so loading one
+        year's notice does not change the version of a deadline in another."""
+        return self.version
 
     def is_rest_day(self, d: date) -> bool:
         """Rest day: weekend or statutory holiday, unless it is a 调休 working day."""
         return not self.is_workday(d)
 
     def __repr__(self) -> str:
-        return f"HolidayCalendar({self.version!r}, {self.first_year}-{self.last_year})"
+        return f"{type(self).__name__}({self.version!r}, {self.first_year}-{self.last_year})"
 
 
 CALENDAR = HolidayCalendar.from_package()
@@ -201,12 +227,12 @@ def add_calendar_days(
     """
     if n < 0 or paused_days < 0:
         raise ValueError(f"period length {n} and paused_days {paused_days} must be >= 0")
-    last = start + timedelta(days=n + paused_days)
+    last = raw = start + timedelta(days=n + paused_days)
     provisional = False
     if roll_forward:
-        last, provisional = _next_workday(last, calendar)
-    return Deadline(last, end_of_day(last), provisional, calendar.version,
-                    "calendar_days", n, paused_days)
+        last, provisional = _next_workday(raw, calendar)
+    version = calendar.version_for(range(raw.year, last.year + 1) if roll_forward else ())
+    return Deadline(last, end_of_day(last), provisional, version, "calendar_days", n, paused_days)
 
 
 def add_working_days(start: date, n: int, *, calendar: HolidayCalendar = CALENDAR) -> Deadline:
@@ -223,12 +249,14 @@ def add_working_days(start: date, n: int, *, calendar: HolidayCalendar = CALENDA
         provisional = provisional or not calendar.covers(day)
         if calendar.is_workday(day):
             counted += 1
-    return Deadline(day, end_of_day(day), provisional, calendar.version, "working_days", n)
+    version = calendar.version_for(range((start + ONE_DAY).year, day.year + 1))
+    return Deadline(day, end_of_day(day), provisional, version, "working_days", n)
 
 
 def deadline_set_by_act(last_day: date, *, calendar: HolidayCalendar = CALENDAR) -> Deadline:
     """A due date written in an act (交办 / 督办): taken as given, no counting and no roll."""
-    return Deadline(last_day, end_of_day(last_day), False, calendar.version, "set_by_act", 0)
+    return Deadline(last_day, end_of_day(last_day), False, calendar.version_for(()),
+                    "set_by_act", 0)
 
 
 def days_late(deadline: Deadline, done_at: datetime) -> int:

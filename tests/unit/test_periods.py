@@ -13,7 +13,9 @@ Holiday data used (package 1.11.0):
   2026 New Year Jan 1-3 (working Sun Jan 4); Spring Festival Feb 15-23 (working Sat Feb 14 and
        Sat Feb 28); Mid-Autumn Sep 25-27 (working Sun Sep 20); National Day Oct 1-7 (working Sat
        Oct 10). DOMAIN.md's 2026 dates agree with the package.
-  2027+: not in the package -> weekend-only fallback, provisional.
+  2027+: not in the package -> weekend-only fallback, provisional. (A calendar built from loaded
+  notices, domain.calendar_build, also rests on the statutory holidays there: see
+  tests/unit/test_calendar_build.py.)
 """
 from __future__ import annotations
 
@@ -241,6 +243,26 @@ def test_explicit_calendar_derives_years_and_rejects_bad_data() -> None:
         HolidayCalendar({D(2030, 1, 1)}, set(), version="v", first_year=2031, last_year=2031)
     with pytest.raises(ValueError):
         HolidayCalendar(set(), set(), version="v")
+
+
+def test_single_years_outside_the_range_can_be_covered() -> None:
+    # e.g. a notice loaded for 2031 while 2027-2030 are still unpublished
+    cal = HolidayCalendar({D(2026, 1, 1), D(2031, 1, 1)}, set(), version="v", first_year=2026,
+                          last_year=2026, years={2031})
+    assert cal.covers(D(2031, 6, 1)) and not cal.covers(D(2030, 6, 1))
+    assert cal.is_workday(D(2031, 1, 1)) is False  # covered: the holiday counts
+    deadline = add_calendar_days(D(2030, 12, 17), 15, calendar=cal)  # Wed 1/1/2031 -> Thu 1/2
+    assert (deadline.last_day, deadline.provisional) == (D(2031, 1, 2), False)
+    assert cal.extended(holidays=(), workdays=(), last_year=2027, version="w").covers(
+        D(2031, 1, 1))
+    with pytest.raises(ValueError, match="outside"):
+        HolidayCalendar({D(2031, 1, 1)}, set(), version="v", first_year=2026, last_year=2026)
+
+
+def test_the_plain_calendar_has_no_fallback_holidays_and_one_version() -> None:
+    assert list(CALENDAR.fallback_rest_days(2027)) == []
+    assert CALENDAR.version_for([2025, 2027]) == CALENDAR.version_for(()) == CALENDAR.version
+    assert repr(CALENDAR) == "HolidayCalendar('chinese_calendar-1.11.0', 2004-2026)"
 
 
 # --- pauses (复核 hearing time is not counted, art. 36) -------------------------------------------
